@@ -1,0 +1,82 @@
+# wberp — everyday commands. `make run` and `make test` work on a fresh clone.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+EMULATOR_PORT ?= 8010
+
+# The first Python >= 3.11 on PATH.
+PYTHON := $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& echo $$p && break; done)
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/bin/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required; none found on PATH." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Stamps: reinstall only when the requirement files change.
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
+.env:
+	$(PY) -m wberp.envfile .env
+
+var:
+	@mkdir -p var/static
+
+# The compiled catalogues are committed; rebuild one only if its .po is newer
+# and gettext is installed (a fresh clone needs neither).
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
+	@if command -v msgfmt >/dev/null; then $(MANAGE) compilemessages --locale $* -v0; \
+	else echo "gettext is not installed; using the committed $@"; fi
+
+.PHONY: setup
+setup: $(VENV)/.runtime .env var $(MO_FILES) ## Create .venv, install runtime deps, write .env
+
+.PHONY: setup-dev
+setup-dev: $(VENV)/.dev .env var $(MO_FILES)
+
+.PHONY: run
+run: setup ## Set up, migrate and serve on http://127.0.0.1:8000
+	$(MANAGE) migrate --noinput
+	$(MANAGE) ensure_superuser
+	@echo
+	@echo "  wberp is at http://$(HOST):$(PORT)/"
+	@echo "  Log in as $$(grep -E '^DJANGO_SUPERUSER_USERNAME=' .env | cut -d= -f2-); the password is DJANGO_SUPERUSER_PASSWORD in .env"
+	@echo
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+.PHONY: lint
+lint: setup-dev ## ruff check + format check
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+.PHONY: format
+format: setup-dev ## Reformat the code with ruff
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+.PHONY: test
+test: setup-dev lint ## Set up and run the whole test suite (respects DATABASE_URL)
+	$(MANAGE) makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+.PHONY: messages
+messages: setup-dev ## Update locale/*.po from the code and compile them
+	$(MANAGE) makemessages --locale ru --locale en --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(MANAGE) compilemessages --ignore '.venv/*'

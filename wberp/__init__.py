@@ -1,0 +1,3 @@
+"""wberp: a self-hosted back-office for Wildberries sellers."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,24 @@
+"""Gunicorn settings for production: `gunicorn --config python:wberp.gunicorn wberp.wsgi`.
+
+Each value can be changed through the environment without rebuilding the image.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Threads let a worker keep serving pages while one request waits on WB
+# (WB calls are bounded by WB_API_DEADLINE and WB_API_MAX_CONCURRENCY).
+workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+worker_class = "gthread"
+# Longer than WB_API_DEADLINE (20 s), so a WB call times out before the worker is killed.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then to bound memory growth.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
+max_requests_jitter = 200
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,90 @@
+"""Project-wide middleware: request ids, interface language, staff-only access."""
+
+import re
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+
+from .logging import request_id_var
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+# A client-supplied id is reused only if it is short and plain, so that it is
+# safe to echo into headers and logs.
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+class RequestIdMiddleware:
+    """Give every request an id, put it on log records and the X-Request-ID header."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request.request_id = request_id
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-ID"] = request_id
+        return response
+
+
+class LanguageMiddleware:
+    """Russian (LANGUAGE_CODE) until the user picks another language.
+
+    Unlike Django's LocaleMiddleware, the browser's Accept-Language is not
+    consulted: a seller's staff share one default, and the choice made with the
+    language switcher is remembered in a cookie.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        available = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in available else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Cookie",))
+        return response
+
+
+# Views reachable without a staff login (namespaced names: "admin:login" is not one).
+PUBLIC_VIEW_NAMES = frozenset({"login", "healthz", "readyz", "set_language"})
+
+
+class StaffOnlyMiddleware:
+    """Every page needs an active staff user: anonymous -> login, others -> 403."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Handler, view_args: tuple, view_kwargs: dict
+    ) -> HttpResponse | None:
+        # Static files never get here: WhiteNoise answers them earlier.
+        if request.resolver_match.view_name in PUBLIC_VIEW_NAMES:
+            return None
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))
+        if not (user.is_active and user.is_staff):
+            raise PermissionDenied
+        return None

@@ -1,0 +1,83 @@
+"""Logging in and out, and the security log it leaves."""
+
+import logging
+
+import pytest
+from django.urls import reverse
+
+from conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_user_logs_in_and_lands_on_home(client, staff_user):
+    response = client.post(reverse("login"), {"username": "clerk", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+
+
+def test_login_is_logged_without_the_password(client, staff_user, caplog):
+    with caplog.at_level(logging.INFO, logger="wberp.security"):
+        client.post(
+            reverse("login"), {"username": "clerk", "password": PASSWORD}, REMOTE_ADDR="10.1.2.3"
+        )
+    [record] = [r for r in caplog.records if r.name == "wberp.security"]
+    assert record.getMessage() == "login succeeded user=clerk ip=10.1.2.3"
+    assert PASSWORD not in caplog.text
+
+
+def test_failed_login_is_logged_without_the_password(client, staff_user, caplog):
+    with caplog.at_level(logging.INFO, logger="wberp.security"):
+        response = client.post(reverse("login"), {"username": "clerk", "password": "wrong-pw"})
+    assert response.status_code == 200
+    messages = [r.getMessage() for r in caplog.records if r.name == "wberp.security"]
+    assert messages == ["login failed user=clerk ip=127.0.0.1"]
+    assert "wrong-pw" not in caplog.text
+
+
+def test_logout_ends_the_session_and_is_logged(staff_client, caplog):
+    session_key = staff_client.session.session_key
+    with caplog.at_level(logging.INFO, logger="wberp.security"):
+        response = staff_client.post(reverse("logout"))
+    assert response.status_code == 302
+    from django.contrib.sessions.models import Session
+
+    assert not Session.objects.filter(session_key=session_key).exists()
+    assert any(r.getMessage().startswith("logout user=clerk") for r in caplog.records)
+    assert staff_client.get(reverse("home")).status_code == 302
+
+
+def test_logout_by_get_is_refused(staff_client):
+    assert staff_client.get(reverse("logout")).status_code == 405
+
+
+def test_repeated_failures_lock_out_the_username_from_that_ip(client, staff_user, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "clerk", "password": "nope"})
+    response = client.post(reverse("login"), {"username": "clerk", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_lockout_is_per_ip(client, staff_user, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            reverse("login"), {"username": "clerk", "password": "nope"}, REMOTE_ADDR="10.0.0.9"
+        )
+    response = client.post(
+        reverse("login"), {"username": "clerk", "password": PASSWORD}, REMOTE_ADDR="10.0.0.10"
+    )
+    assert response.status_code == 302
+
+
+def test_password_change_keeps_the_user_signed_in(staff_client):
+    response = staff_client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-much-better-pass-2026",
+            "new_password2": "a-much-better-pass-2026",
+        },
+    )
+    assert response.status_code == 302
+    assert staff_client.get(reverse("home")).status_code == 200

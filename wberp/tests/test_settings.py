@@ -1,0 +1,68 @@
+"""Production settings refuse to start without their secrets and pass check --deploy."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from wberp.envfile import generate_aes_key, generate_secret_key
+
+
+def production_env(**overrides: str) -> dict[str, str]:
+    """A clean production environment that ignores any developer .env."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "WBERP_ENV_FILE": os.devnull,
+        "DJANGO_SETTINGS_MODULE": "wberp.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": generate_secret_key(),
+        "WB_TOKEN_KEYS": generate_aes_key(),
+        "WB_TOKEN_FINGERPRINT_KEY": generate_aes_key(),
+        "ALLOWED_HOSTS": "erp.example.com",
+    }
+    env.update(overrides)
+    return {key: value for key, value in env.items() if value is not None}
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_settings_pass_check_deploy():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SECRET_KEY", None),
+        ("SECRET_KEY", ""),
+        ("SECRET_KEY", "too-short"),
+        ("SECRET_KEY", "django-insecure-" + "a1b2c3d4e5" * 5),
+        ("WB_TOKEN_KEYS", None),
+        ("WB_TOKEN_FINGERPRINT_KEY", None),
+    ],
+)
+def test_production_refuses_to_start_without_a_proper_secret(variable, value):
+    result = manage("check", env=production_env(**{variable: value}))
+    assert result.returncode != 0
+    assert f"{variable} is" in result.stderr
+    assert "python -m wberp.envfile --print" in result.stderr
+
+
+def test_debug_runs_without_secrets():
+    env = production_env(
+        DEBUG="true", SECRET_KEY=None, WB_TOKEN_KEYS=None, WB_TOKEN_FINGERPRINT_KEY=None
+    )
+    result = manage("check", env=env)
+    assert result.returncode == 0, result.stderr
