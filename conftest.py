@@ -57,3 +57,24 @@ def plain_client(plain_user) -> Client:
 @pytest.fixture
 def staff_client(staff_user) -> Client:
     return client_for(staff_user)
+
+
+@pytest.fixture(scope="session")
+def wb_emulator():
+    """One local WB emulator for the whole run, over real HTTP on loopback."""
+    from wbapi.emulator.testing import EmulatorServer
+
+    server = EmulatorServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def wb(wb_emulator, settings):
+    """The emulator, reset, with the app pointed at it and short timeouts."""
+    wb_emulator.reset()
+    settings.WB_API_BASE_URL = wb_emulator.base_url
+    settings.WB_API_READ_TIMEOUT = 1.0
+    settings.WB_API_DEADLINE = 2.5
+    yield wb_emulator
+    wb_emulator.reset()

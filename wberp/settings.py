@@ -203,6 +203,8 @@ WB_API_CONNECT_TIMEOUT = env.float("WB_API_CONNECT_TIMEOUT", default=3.05)
 WB_API_READ_TIMEOUT = env.float("WB_API_READ_TIMEOUT", default=10.0)
 WB_API_DEADLINE = env.float("WB_API_DEADLINE", default=20.0)
 WB_API_MAX_CONCURRENCY = env.int("WB_API_MAX_CONCURRENCY", default=2)
+# Seconds a request waits for a free WB call slot before it is told to try again.
+WB_API_SLOT_WAIT = env.float("WB_API_SLOT_WAIT", default=1.0)
 
 # Token encryption keys: comma-separated base64url 256-bit keys; the first
 # encrypts, all decrypt. The fingerprint key only keys the duplicate detector.

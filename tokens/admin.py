@@ -1,0 +1,338 @@
+"""The token desk in the Django admin, for power users.
+
+Saving and deleting go through the services, which validate with WB, encrypt
+and write the audit trail themselves; the admin's own LogEntry writing is
+therefore switched off here, so that each action is logged exactly once.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_post_parameters
+
+from wbapi.claims import CATEGORY_BITS
+
+from .forms import OTHER_SELLER_LABEL, UNVERIFIED_HELP, UNVERIFIED_LABEL, TokenField, run_service
+from .models import EXPIRY_WARNING_DAYS, WBToken, WBTokenCheck
+from .presentation import category_label, expiry_text
+from .services import token_check_many, token_create, token_delete, token_update
+
+# --- Forms: the service runs when the form is otherwise valid ----------------------------
+
+
+class WBTokenAddAdminForm(forms.ModelForm):
+    raw_token = TokenField()
+    allow_unverified = forms.BooleanField(
+        label=UNVERIFIED_LABEL, help_text=UNVERIFIED_HELP, required=False
+    )
+    acting_user = None  # set per request by WBTokenAdmin.get_form
+
+    class Meta:
+        model = WBToken
+        fields = ["name"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.errors:
+            created = run_service(self, token_create, by=self.acting_user, **cleaned)
+            self.instance = created or self.instance
+        return cleaned
+
+
+class WBTokenChangeAdminForm(forms.ModelForm):
+    raw_token = TokenField(
+        label=_("Replace the token"),
+        required=False,
+        help_text=_("Leave empty to keep the stored token."),
+    )
+    allow_other_seller = forms.BooleanField(label=OTHER_SELLER_LABEL, required=False)
+    allow_unverified = forms.BooleanField(
+        label=UNVERIFIED_LABEL, help_text=UNVERIFIED_HELP, required=False
+    )
+    acting_user = None
+
+    class Meta:
+        model = WBToken
+        fields = ["name"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.errors:
+            # Work on a fresh copy: a refused change must leave the form's instance untouched.
+            token = WBToken.objects.get(pk=self.instance.pk)
+            updated = run_service(self, token_update, token=token, by=self.acting_user, **cleaned)
+            self.instance = updated or self.instance
+        return cleaned
+
+
+# --- Changelist filters -------------------------------------------------------------------
+
+
+class ExpiryFilter(admin.SimpleListFilter):
+    title = _("expiry")
+    parameter_name = "expiring"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("expired", _("Expired")),
+            ("14", _("Within 14 days")),
+            ("30", _("Within 30 days")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        now = timezone.now()
+        if self.value() == "expired":
+            return queryset.filter(expires_at__lte=now)
+        if self.value() in ("14", "30"):
+            return queryset.expiring_within(int(self.value()), now=now)
+        return queryset
+
+
+class CategoryFilter(admin.SimpleListFilter):
+    title = _("category")
+    parameter_name = "category"
+
+    def lookups(self, request, model_admin):
+        return [(name, category_label(name)) for name in CATEGORY_BITS.values()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in CATEGORY_BITS.values():
+            return queryset.allowing(self.value())
+        return queryset
+
+
+class ReadOnlyFilter(admin.SimpleListFilter):
+    title = _("read-only")
+    parameter_name = "read_only"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Yes")), ("0", _("No"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("0", "1"):
+            return queryset.read_only(self.value() == "1")
+        return queryset
+
+
+# --- History ------------------------------------------------------------------------------
+
+
+class WBTokenCheckInline(admin.TabularInline):
+    model = WBTokenCheck
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ["-checked_at", "-id"]
+    fields = readonly_fields = [
+        "checked_at",
+        "trigger",
+        "checked_by",
+        "outcome",
+        "http_status",
+        "duration_ms",
+        "request_count",
+        "wb_request_id",
+        "error",
+    ]
+    verbose_name_plural = _("check history")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("checked_by")
+
+    @admin.display(description=_("error"))
+    def error(self, check: WBTokenCheck) -> str:
+        return check.error_message
+
+
+# --- The token admin ----------------------------------------------------------------------
+
+
+@admin.register(WBToken)
+class WBTokenAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "seller",
+        "token_type",
+        "status_badge",
+        "expires",
+        "categories_count",
+        "last_checked_at",
+    ]
+    list_filter = [
+        "status",
+        "token_type",
+        ReadOnlyFilter,
+        "is_test",
+        ExpiryFilter,
+        CategoryFilter,
+    ]
+    search_fields = ["name", "seller_name", "trade_mark", "seller_tin", "=seller_sid"]
+    show_full_result_count = False
+    list_per_page = 50
+    actions = ["check_selected"]
+    inlines = [WBTokenCheckInline]
+    summary_fields = [
+        "token_type",
+        "seller_summary",
+        "category_badges",
+        "read_only_flag",
+        "is_test",
+        "expires",
+        "status_badge",
+        "last_error",
+        "last_checked_at",
+        "last_used_at",
+        "hint",
+        "fingerprint_prefix",
+        "check_count",
+        "failed_check_count",
+        "request_count",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = summary_fields
+
+    # Forms
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = WBTokenChangeAdminForm if obj else WBTokenAddAdminForm
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.acting_user = request.user
+        return form
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["name", "raw_token", "allow_unverified"]})]
+        return [
+            (None, {"fields": ["name", "raw_token", "allow_other_seller", "allow_unverified"]}),
+            (_("Summary"), {"fields": self.summary_fields}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.summary_fields if obj else []
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj else []
+
+    @method_decorator(sensitive_post_parameters("raw_token"))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    # Saving: the services did it during validation, and wrote the audit entries.
+
+    def save_model(self, request, obj, form, change) -> None:
+        pass
+
+    def save_related(self, request, form, formsets, change) -> None:
+        pass
+
+    def log_addition(self, request, obj, message):
+        pass
+
+    def log_change(self, request, obj, message):
+        pass
+
+    def log_deletions(self, request, queryset):
+        pass
+
+    def delete_model(self, request, obj: WBToken) -> None:
+        token_delete(token=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset: QuerySet) -> None:
+        for token in queryset:
+            token_delete(token=token, by=request.user)
+
+    # Actions
+
+    def has_check_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("tokens.check_wbtoken")
+
+    @admin.action(description=_("Check selected tokens with WB"), permissions=["check"])
+    def check_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        summary = token_check_many(tokens=queryset, by=request.user)
+        valid = summary.outcomes[WBToken.Status.VALID]
+        problems = summary.total - valid
+        self.message_user(
+            request,
+            ngettext(
+                "Checked %(total)d token: %(valid)d valid, %(problems)d with problems.",
+                "Checked %(total)d tokens: %(valid)d valid, %(problems)d with problems.",
+                summary.total,
+            )
+            % {"total": summary.total, "valid": valid, "problems": problems},
+            messages.SUCCESS if problems == 0 else messages.WARNING,
+        )
+
+    # Columns
+
+    @admin.display(description=_("seller"), ordering="seller_name")
+    def seller(self, token: WBToken) -> str:
+        if token.trade_mark and token.trade_mark != token.seller_name:
+            return f"{token.seller_name} ({token.trade_mark})"
+        return token.seller_name or "—"
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_badge(self, token: WBToken) -> str:
+        return format_html(
+            '<span class="wb-badge wb-status-{}">{}</span>',
+            token.status,
+            token.get_status_display(),
+        )
+
+    @admin.display(description=_("expires"), ordering="expires_at")
+    def expires(self, token: WBToken) -> str:
+        soon = token.days_left() <= EXPIRY_WARNING_DAYS
+        return format_html(
+            '<span class="{}">{}</span>', "wb-expiry-soon" if soon else "", expiry_text(token)
+        )
+
+    @admin.display(description=_("categories"))
+    def categories_count(self, token: WBToken) -> int:
+        return len(token.categories)
+
+    # Summary
+
+    @admin.display(description=_("seller"))
+    def seller_summary(self, token: WBToken) -> str:
+        return format_html(
+            "{}<br>{}: {} · {}: {} · ID: {}",
+            token.seller_name or "—",
+            _("INN"),
+            token.seller_tin or "—",
+            _("trade mark"),
+            token.trade_mark or "—",
+            token.seller_sid or "—",
+        )
+
+    @admin.display(description=_("categories"))
+    def category_badges(self, token: WBToken) -> str:
+        return (
+            format_html_join(
+                " ",
+                '<span class="wb-badge">{}</span>',
+                ((category_label(name),) for name in token.categories),
+            )
+            or "—"
+        )
+
+    @admin.display(description=_("read-only"), boolean=True)
+    def read_only_flag(self, token: WBToken) -> bool:
+        return token.read_only
+
+    @admin.display(description=_("last error"))
+    def last_error(self, token: WBToken) -> str:
+        return token.last_error or "—"
+
+    @admin.display(description=_("fingerprint"))
+    def fingerprint_prefix(self, token: WBToken) -> str:
+        return token.fingerprint_prefix
+
+    class Media:
+        css = {"all": ["css/wberp.css"]}

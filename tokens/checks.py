@@ -1,0 +1,55 @@
+"""System checks: the token keys and the WB address must be right before start-up.
+
+With DEBUG off a problem is an Error (`manage.py check --deploy` and every
+server start refuse); in DEBUG it is a Warning so that development goes on.
+"""
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+
+from wbapi.hosts import is_production_base_url, validate_base_url
+
+from .crypto import KeyConfigError, TokenCipher, decode_key
+
+# The development stand-ins in settings.py, recognisable by their plain-text bytes.
+DEV_KEY_MARKER = b"dev-only-"
+GENERATE_HINT = "Generate fresh keys with: python manage.py generate_keys"
+
+
+def _problem(message: str, *, id: str, hint: str = GENERATE_HINT) -> CheckMessage:
+    level = Warning if settings.DEBUG else Error
+    return level(message, hint=hint, id=id)
+
+
+@register(Tags.security, deploy=False)
+def check_token_keys(app_configs=None, **kwargs) -> list[CheckMessage]:
+    try:
+        TokenCipher(settings.WB_TOKEN_KEYS, settings.WB_TOKEN_FINGERPRINT_KEY)
+    except KeyConfigError as exc:
+        return [
+            _problem(
+                f"WB_TOKEN_KEYS / WB_TOKEN_FINGERPRINT_KEY are not usable: {exc}.", id="tokens.E001"
+            )
+        ]
+    texts = [*settings.WB_TOKEN_KEYS, settings.WB_TOKEN_FINGERPRINT_KEY]
+    if any(decode_key(text).startswith(DEV_KEY_MARKER) for text in texts):
+        return [_problem("The token keys are the built-in development keys.", id="tokens.W002")]
+    return []
+
+
+@register(Tags.security)
+def check_wb_base_url(app_configs=None, **kwargs) -> list[CheckMessage]:
+    base_url = settings.WB_API_BASE_URL
+    try:
+        validate_base_url(base_url)
+    except ValueError as exc:
+        return [Error(f"WB_API_BASE_URL is not usable: {exc}", id="tokens.E003")]
+    if not settings.DEBUG and not is_production_base_url(base_url):
+        return [
+            Error(
+                "WB_API_BASE_URL must be https://{host}.wildberries.ru when DEBUG is off.",
+                hint="Point at the local emulator only in development.",
+                id="tokens.E004",
+            )
+        ]
+    return []

@@ -1,0 +1,243 @@
+"""manage.py wb_tokens list|add|check|delete — the token desk from a terminal or cron.
+
+The token is read from standard input or a hidden prompt, never from the
+command line, where it would stay in the shell history and the process list.
+"""
+
+import getpass
+import json
+import sys
+import uuid
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from tokens.exceptions import TokenError
+from tokens.models import WBToken, WBTokenCheck
+from tokens.pacing import SellerPacer
+from tokens.presentation import expiry_text
+from tokens.services import token_check_many, token_create, token_delete
+
+MIN_ID_PREFIX = 6
+
+
+class Command(BaseCommand):
+    help = _("List, add, check and delete stored WB tokens.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+
+        listing = actions.add_parser("list", help=_("List stored tokens."))
+        listing.add_argument("--status", choices=WBToken.Status.values)
+        listing.add_argument(
+            "--expiring-days",
+            type=int,
+            metavar="N",
+            help=_("Only tokens expiring within N days (or expired)."),
+        )
+        listing.add_argument("--json", action="store_true", help=_("Print JSON."))
+
+        add = actions.add_parser("add", help=_("Add a token read from standard input."))
+        add.add_argument("--name", required=True)
+        add.add_argument(
+            "--allow-unverified",
+            action="store_true",
+            help=_("Save even if WB cannot be reached now."),
+        )
+
+        check = actions.add_parser("check", help=_("Check tokens with WB."))
+        check.add_argument("ids", nargs="*", metavar="ID")
+        check.add_argument("--all", action="store_true")
+        check.add_argument(
+            "--quiet", action="store_true", help=_("Print only problems and the summary.")
+        )
+
+        delete = actions.add_parser("delete", help=_("Delete a token."))
+        delete.add_argument("id", metavar="ID")
+        delete.add_argument("--yes", action="store_true", help=_("Do not ask to confirm."))
+
+        for sub in (add, check, delete):
+            sub.add_argument("--user", help=_("Staff username to record as the actor."))
+
+    def handle(self, *args, action: str, **options) -> None:
+        getattr(self, f"handle_{action}")(**options)
+
+    # list
+
+    def handle_list(
+        self, *, status: str | None, expiring_days: int | None, json: bool, **options
+    ) -> None:
+        tokens = WBToken.objects.all()
+        if status:
+            tokens = tokens.filter(status=status)
+        if expiring_days is not None:
+            tokens = tokens.expiring_within(expiring_days)
+        if json:
+            self.stdout.write(dump_json([token_as_dict(token) for token in tokens]))
+            return
+        for token in tokens:
+            self.stdout.write(
+                f"{token.pk}  {token.name:<24.24}  {token.seller_name or '—':<24.24}  "
+                f"{token.get_token_type_display():<10}  {token.get_status_display():<14}  "
+                f"{expiry_text(token)}"
+            )
+
+    # add
+
+    def handle_add(self, *, name: str, allow_unverified: bool, user: str | None, **options) -> None:
+        raw_token = read_secret(_("WB token (input hidden): "))
+        try:
+            token = token_create(
+                name=name,
+                raw_token=raw_token,
+                by=find_user(user),
+                allow_unverified=allow_unverified,
+            )
+        except TokenError as exc:
+            raise CommandError(exc.message) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Added %(name)s: %(seller)s, %(status)s, %(expiry)s. ID %(id)s")
+                % {
+                    "name": token.name,
+                    "seller": token.seller_name or "—",
+                    "status": token.get_status_display(),
+                    "expiry": expiry_text(token),
+                    "id": token.pk,
+                }
+            )
+        )
+
+    # check
+
+    def handle_check(
+        self, *, ids: list[str], all: bool, quiet: bool, user: str | None, **options
+    ) -> None:
+        if all == bool(ids):
+            raise CommandError(_("Name token IDs or give --all (not both)."))
+        tokens = WBToken.objects.all() if all else [find_token(value) for value in ids]
+        pacer = SellerPacer(on_wait=self.report_wait)
+        summary = token_check_many(
+            tokens=tokens,
+            by=find_user(user),
+            trigger=WBTokenCheck.Trigger.COMMAND,
+            pacer=pacer,
+            progress=lambda *row: self.report_check(*row, quiet=quiet),
+        )
+        outcomes = ", ".join(
+            f"{WBToken.Status(status).label}: {count}" for status, count in summary.outcomes.items()
+        )
+        not_checked = sum(summary.not_checked.values())
+        self.stdout.write(
+            _("Checked %(total)d tokens. %(outcomes)s")
+            % {
+                "total": summary.total - not_checked,
+                "outcomes": outcomes,
+            }
+            + (_("; not checked: %(count)d") % {"count": not_checked} if not_checked else "")
+        )
+        if not summary.all_valid:
+            raise CommandError(_("Some tokens are not valid or could not be checked."))
+
+    def report_wait(self, token: WBToken, seconds: float) -> None:
+        self.stdout.write(
+            _("Waiting %(seconds).0f s for WB's request limit of %(seller)s…")
+            % {
+                "seconds": seconds,
+                "seller": token.seller_name or token.seller_sid,
+            }
+        )
+
+    def report_check(
+        self, token: WBToken, check: WBTokenCheck | None, error: TokenError | None, *, quiet: bool
+    ) -> None:
+        if error is not None:
+            self.stderr.write(f"! {token.name} ({token.pk}): {error.message}")
+            return
+        line = f"{token.name} ({token.pk}): {check.get_outcome_display()}"
+        if check.outcome == WBToken.Status.VALID:
+            if not quiet:
+                self.stdout.write(f"✓ {line}")
+        else:
+            self.stderr.write(f"✗ {line} — {check.error_message}")
+
+    # delete
+
+    def handle_delete(self, *, id: str, yes: bool, user: str | None, **options) -> None:
+        token = find_token(id)
+        if not yes:
+            if not sys.stdin.isatty():
+                raise CommandError(_("Add --yes to delete without a terminal to confirm in."))
+            answer = input(
+                _("Delete %(name)s of %(seller)s? Type yes: ")
+                % {"name": token.name, "seller": token.seller_name or "—"}
+            )
+            if answer.strip().lower() not in ("yes", "да"):
+                raise CommandError(_("Nothing deleted."))
+        token_delete(token=token, by=find_user(user))
+        self.stdout.write(self.style.SUCCESS(_("Deleted %(name)s.") % {"name": token.name}))
+
+
+def read_secret(prompt: str) -> str:
+    """The token from a hidden prompt on a terminal, or from piped standard input."""
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return sys.stdin.read()
+
+
+def find_token(value: str) -> WBToken:
+    """A token by its UUID or by an unambiguous prefix of it."""
+    value = value.strip().lower()
+    try:
+        return WBToken.objects.get(pk=uuid.UUID(value))
+    except ValueError:
+        pass
+    except WBToken.DoesNotExist:
+        raise CommandError(_("No token with ID %(id)s.") % {"id": value}) from None
+    if len(value) < MIN_ID_PREFIX or not all(c in "0123456789abcdef-" for c in value):
+        raise CommandError(_("%(id)s is not a token ID.") % {"id": value})
+    matches = list(WBToken.objects.filter(pk__startswith=value)[:2])
+    if len(matches) != 1:
+        message = (
+            _("No token ID starts with %(id)s.")
+            if not matches
+            else _("More than one token ID starts with %(id)s; give more of it.")
+        )
+        raise CommandError(message % {"id": value})
+    return matches[0]
+
+
+def find_user(username: str | None):
+    if not username:
+        return None
+    try:
+        return get_user_model().objects.get(username=username, is_staff=True, is_active=True)
+    except get_user_model().DoesNotExist:
+        raise CommandError(_("No active staff user %(name)s.") % {"name": username}) from None
+
+
+def token_as_dict(token: WBToken) -> dict:
+    return {
+        "id": str(token.pk),
+        "name": token.name,
+        "type": token.token_type,
+        "status": token.status,
+        "seller_name": token.seller_name,
+        "seller_tin": token.seller_tin,
+        "trade_mark": token.trade_mark,
+        "seller_sid": token.seller_sid,
+        "categories": list(token.categories),
+        "read_only": token.read_only,
+        "sandbox": token.is_test,
+        "expires_at": token.expires_at.isoformat(),
+        "days_left": token.days_left(),
+        "last_checked_at": (token.last_checked_at.isoformat() if token.last_checked_at else None),
+        "last_error": token.last_error,
+        "hint": token.hint,
+        "fingerprint": token.fingerprint_prefix,
+    }
+
+
+def dump_json(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)

@@ -1,0 +1,102 @@
+"""What a failed check or a refused token means, in the reader's language.
+
+Errors are stored as a stable code plus WB's own detail (never the token), and
+turned into words only when shown, so each person reads them in their language.
+"""
+
+from datetime import datetime
+
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from wbapi.errors import (
+    AccessDenied,
+    MalformedToken,
+    RateLimited,
+    SandboxUnavailable,
+    TokenExpired,
+    WBError,
+)
+
+MALFORMED_REASONS = {
+    "empty": gettext_lazy("Paste the token: the field is empty."),
+    "too_long": gettext_lazy("This is far longer than any WB token. Paste the token alone."),
+    "whitespace": gettext_lazy(
+        "The token contains spaces or line breaks. Copy it again as one line."
+    ),
+    "control_chars": gettext_lazy("The token contains invisible control characters."),
+    "non_ascii": gettext_lazy("The token contains characters that never occur in a WB token."),
+    "not_three_parts": gettext_lazy(
+        "This is not a WB token: a token has three parts separated by dots."
+    ),
+    "bad_base64": gettext_lazy("This is not a WB token: a part of it is damaged."),
+    "bad_header": gettext_lazy("This is not a WB token: its header cannot be read."),
+    "not_json": gettext_lazy("This is not a WB token: its contents cannot be read."),
+    "not_object": gettext_lazy("This is not a WB token: its contents cannot be read."),
+    "missing_exp": gettext_lazy("This token has no expiry date, so it is not a WB token."),
+    "bad_exp": gettext_lazy("This token's expiry date is not a valid time."),
+    "bad_scope": gettext_lazy("This token's access categories cannot be read."),
+}
+
+
+def error_detail(exc: WBError) -> str:
+    """The part of an error worth storing next to its code (never the token)."""
+    match exc:
+        case MalformedToken():
+            return exc.reason
+        case TokenExpired():
+            return exc.expires_at.isoformat()
+        case SandboxUnavailable():
+            return ", ".join(exc.categories)
+        case RateLimited():
+            return f"{exc.retry_after:.0f}"
+        case AccessDenied():
+            return exc.detail or ""
+    return exc.message if exc.code in ("request_rejected", "protocol_error") else ""
+
+
+def describe(code: str, detail: str = "") -> str:
+    """A sentence for people about an error `code` with its stored `detail`."""
+    if code == "malformed_token":
+        return str(MALFORMED_REASONS.get(detail, _("This is not a WB token.")))
+    if code in ("token_expired", "paused"):
+        return _describe_dated(code, detail)
+    template = {
+        "invalid_token": _(
+            "WB rejected the token: it is unknown, revoked or expired. "
+            "Create a new token in the seller cabinet."
+        ),
+        "access_denied": _("WB refused access with this token: %(detail)s"),
+        "rate_limited": _(
+            "WB's request limit for this seller is used up; try again in %(detail)s s."
+        ),
+        "wb_unavailable": _("WB did not answer in time or is unavailable. Try again later."),
+        "protocol_error": _("WB sent an answer that could not be understood (%(detail)s)."),
+        "request_rejected": _("WB rejected the request: %(detail)s"),
+        "sandbox_unavailable": _(
+            "This is a test token, but WB has no sandbox for its categories (%(detail)s)."
+        ),
+        "seller_mismatch": _(
+            "WB names a different seller than the token does. Copy the token again."
+        ),
+        "busy": _("Too many WB checks are running right now. Try again in a moment."),
+    }.get(code, _("The check failed (%(detail)s)."))
+    return template % {"detail": detail or code}
+
+
+def _describe_dated(code: str, detail: str) -> str:
+    when = parse_datetime(detail) if detail else None
+    if isinstance(when, datetime):
+        shown = formats.date_format(timezone.localtime(when), "DATETIME_FORMAT")
+    else:
+        shown = "?"
+    if code == "token_expired":
+        return _(
+            "This token expired on %(date)s. WB tokens cannot be renewed: "
+            "create a new one in the seller cabinet."
+        ) % {"date": shown}
+    return _("Checks for this seller are paused after WB errors; they resume at %(date)s.") % {
+        "date": shown
+    }

@@ -1,0 +1,219 @@
+"""The token desk's records: a seller cabinet's WB token and the history of its checks.
+
+The token itself is stored only as AES-GCM ciphertext (see crypto.py); what
+people see is its last 4 characters and a short prefix of its fingerprint.
+"""
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from wbapi.claims import CATEGORY_BITS, READ_ONLY_BIT
+
+from .crypto import FINGERPRINT_PREFIX_LENGTH
+from .messages import describe
+
+# Tokens expiring within this many days are highlighted everywhere.
+EXPIRY_WARNING_DAYS = 14
+
+
+class WBTokenQuerySet(models.QuerySet):
+    def allowing(self, category: str) -> "WBTokenQuerySet":
+        """Tokens whose scope covers an API category (e.g. "statistics")."""
+        bit = next(bit for bit, name in CATEGORY_BITS.items() if name == category)
+        return self._with_scope_bit(bit)
+
+    def read_only(self, flag: bool = True) -> "WBTokenQuerySet":
+        tokens = self._with_scope_bit(READ_ONLY_BIT)
+        return tokens if flag else self.exclude(pk__in=tokens.values("pk"))
+
+    def expiring_within(self, days: int, *, now: datetime | None = None) -> "WBTokenQuerySet":
+        now = now or timezone.now()
+        return self.filter(expires_at__lte=now + timedelta(days=days))
+
+    def _with_scope_bit(self, bit: int) -> "WBTokenQuerySet":
+        mask = 1 << bit
+        return self.alias(_scope_bit=F("scope_mask").bitand(mask)).filter(_scope_bit=mask)
+
+
+class WBToken(models.Model):
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        INVALID = "invalid", _("Invalid")
+        EXPIRED = "expired", _("Expired")
+        ACCESS_DENIED = "access_denied", _("Access denied")
+        UNCHECKED = "unchecked", _("Not checked")
+        UNAVAILABLE = "unavailable", _("WB unavailable")
+
+    class TokenType(models.TextChoices):
+        PERSONAL = "personal", _("Personal")
+        SERVICE = "service", _("Service")
+        BASIC = "basic", _("Basic")
+        TEST = "test", _("Test (sandbox)")
+        UNKNOWN = "unknown", _("Unknown")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("Your label for this token, e.g. the shop's name.")
+    )
+
+    # The secret, as stored. Never shown, never searched, never logged.
+    ciphertext = models.TextField(editable=False)
+    fingerprint = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("last characters"), max_length=4, editable=False)
+
+    # Read from the token's own claims.
+    token_type = models.CharField(_("type"), max_length=10, choices=TokenType.choices)
+    seller_sid = models.CharField(_("seller ID"), max_length=64, blank=True, db_index=True)
+    seller_oid = models.BigIntegerField(_("seller number"), null=True, blank=True)
+    token_id = models.CharField(_("token ID"), max_length=64, blank=True)
+    scope_mask = models.BigIntegerField(_("scope mask"), default=0)
+    is_test = models.BooleanField(_("sandbox"), default=False)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    # From WB's seller-info.
+    seller_name = models.CharField(_("seller"), max_length=255, blank=True)
+    seller_tin = models.CharField(_("INN"), max_length=20, blank=True)
+    trade_mark = models.CharField(_("trade mark"), max_length=255, blank=True)
+    country = models.CharField(_("country"), max_length=64, blank=True)
+
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=Status.choices,
+        default=Status.UNCHECKED,
+        db_index=True,
+    )
+    last_checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)
+    # A code from tokens.messages and WB's own words, if any; rendered in the reader's language.
+    last_error_code = models.CharField(max_length=32, blank=True)
+    last_error_detail = models.CharField(max_length=300, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    check_count = models.PositiveIntegerField(_("checks"), default=0)
+    failed_check_count = models.PositiveIntegerField(_("failed checks"), default=0)
+    request_count = models.PositiveIntegerField(_("WB requests"), default=0)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = WBTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("WB token")
+        verbose_name_plural = _("WB tokens")
+        ordering = ["name", "id"]
+        permissions = [("check_wbtoken", _("Can check WB tokens with Wildberries"))]
+        indexes = [models.Index(fields=["name", "id"], name="wbtoken_name_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} (…{self.hint})"
+
+    def __repr__(self) -> str:
+        return f"<WBToken {self.pk} {self.name!r} …{self.hint}>"
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return tuple(name for bit, name in CATEGORY_BITS.items() if self.scope_mask >> bit & 1)
+
+    @property
+    def read_only(self) -> bool:
+        return bool(self.scope_mask >> READ_ONLY_BIT & 1)
+
+    @property
+    def fingerprint_prefix(self) -> str:
+        return self.fingerprint[:FINGERPRINT_PREFIX_LENGTH]
+
+    @property
+    def last_error(self) -> str:
+        return (
+            describe(self.last_error_code, self.last_error_detail) if self.last_error_code else ""
+        )
+
+    def days_left(self, now: datetime | None = None) -> int:
+        """Whole days to expiry, rounded down (negative once expired)."""
+        return (self.expires_at - (now or timezone.now())) // timedelta(days=1)
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+    def expires_soon(self, now: datetime | None = None) -> bool:
+        return self.days_left(now) <= EXPIRY_WARNING_DAYS
+
+
+class WBTokenCheck(models.Model):
+    """One validation of a token with WB (or locally, for an expired one)."""
+
+    class Trigger(models.TextChoices):
+        CREATE = "create", _("Added")
+        UPDATE = "update", _("Token replaced")
+        MANUAL = "manual", _("Checked by a person")
+        BULK = "bulk", _("Bulk check")
+        COMMAND = "command", _("Command line")
+        SCHEDULE = "schedule", _("Schedule")
+
+    token = models.ForeignKey(WBToken, on_delete=models.CASCADE, related_name="checks")
+    checked_at = models.DateTimeField(_("checked"), default=timezone.now, db_index=True)
+    trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=WBToken.Status.choices)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration, ms"), null=True, blank=True)
+    request_count = models.PositiveSmallIntegerField(_("WB requests"), default=0)
+    wb_request_id = models.CharField(_("WB request ID"), max_length=64, blank=True)
+    error_code = models.CharField(max_length=32, blank=True)
+    error_detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("token check")
+        verbose_name_plural = _("token checks")
+        ordering = ["-checked_at", "-id"]
+        indexes = [models.Index(fields=["token", "-checked_at"], name="wbtokencheck_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.token_id} {self.outcome} {self.checked_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def error_message(self) -> str:
+        return describe(self.error_code, self.error_detail) if self.error_code else ""
+
+
+class WBPause(models.Model):
+    """Circuit breaker: no calls to `host` for `seller_sid` before `until`.
+
+    Kept in the database so that every worker process honours it.
+    """
+
+    seller_sid = models.CharField(max_length=64)
+    host = models.CharField(max_length=64)
+    until = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)
+    reason = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["seller_sid", "host"], name="wbpause_unique_target")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seller_sid}@{self.host} until {self.until}"

@@ -1,0 +1,40 @@
+"""Words for what the token desk shows: category names, expiry, errors."""
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+# WB's own names for the token categories, as the seller cabinet shows them.
+CATEGORY_LABELS = {
+    "content": _("Content"),
+    "analytics": _("Analytics"),
+    "prices": _("Prices and discounts"),
+    "marketplace": _("Marketplace"),
+    "statistics": _("Statistics"),
+    "promotion": _("Promotion"),
+    "feedbacks": _("Questions and reviews"),
+    "recommendations": _("Recommendations"),
+    "chat": _("Buyer chat"),
+    "supplies": _("Supplies"),
+    "returns": _("Buyer returns"),
+    "documents": _("Documents"),
+    "finance": _("Finance"),
+}
+
+
+def category_label(name: str) -> str:
+    return str(CATEGORY_LABELS.get(name, name))
+
+
+def expiry_text(token) -> str:
+    """ "in 12 days", "today", "expired 3 days ago" — for a WBToken or anything with days_left()."""
+    days = token.days_left()
+    if token.is_expired():
+        ago = -days - 1
+        if ago == 0:
+            return str(_("expired today"))
+        return ngettext("expired %(days)d day ago", "expired %(days)d days ago", ago) % {
+            "days": ago
+        }
+    if days == 0:
+        return str(_("expires today"))
+    return ngettext("in %(days)d day", "in %(days)d days", days) % {"days": days}
