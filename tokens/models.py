@@ -33,8 +33,9 @@ class WBTokenQuerySet(models.QuerySet):
         return tokens if flag else self.exclude(pk__in=tokens.values("pk"))
 
     def expiring_within(self, days: int, *, now: datetime | None = None) -> "WBTokenQuerySet":
+        """Tokens not yet expired that expire within `days` days."""
         now = now or timezone.now()
-        return self.filter(expires_at__lte=now + timedelta(days=days))
+        return self.filter(expires_at__gt=now, expires_at__lte=now + timedelta(days=days))
 
     def _with_scope_bit(self, bit: int) -> "WBTokenQuerySet":
         mask = 1 << bit

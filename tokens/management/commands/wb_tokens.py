@@ -34,7 +34,7 @@ class Command(BaseCommand):
             "--expiring-days",
             type=int,
             metavar="N",
-            help=_("Only tokens expiring within N days (or expired)."),
+            help=_("Only tokens expiring within N days."),
         )
         listing.add_argument("--json", action="store_true", help=_("Print JSON."))
 

@@ -1,0 +1,283 @@
+"""The token desk in the Django admin: forms through the services, permissions, changelist."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tokens.crypto import get_cipher
+from tokens.models import WBToken
+
+from .conftest import SELLER
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:tokens_wbtoken_changelist")
+ADD = reverse("admin:tokens_wbtoken_add")
+ALL_PERMS = (
+    "tokens.view_wbtoken",
+    "tokens.add_wbtoken",
+    "tokens.change_wbtoken",
+    "tokens.delete_wbtoken",
+    "tokens.check_wbtoken",
+)
+
+
+def change_url(token) -> str:
+    return reverse("admin:tokens_wbtoken_change", args=[token.pk])
+
+
+def delete_url(token) -> str:
+    return reverse("admin:tokens_wbtoken_delete", args=[token.pk])
+
+
+def history_url(token) -> str:
+    return reverse("admin:tokens_wbtoken_history", args=[token.pk])
+
+
+@pytest.fixture
+def clerk_client(make_user):
+    """Staff with every token permission, but not a superuser."""
+    client = Client()
+    client.force_login(make_user("manager", staff=True, perms=ALL_PERMS))
+    return client
+
+
+@pytest.fixture
+def viewer_client(make_user):
+    client = Client()
+    client.force_login(make_user("viewer", staff=True, perms=["tokens.view_wbtoken"]))
+    return client
+
+
+# --- Add ----------------------------------------------------------------------------------
+
+
+def test_adding_a_valid_token_fills_in_the_seller(clerk_client, mint):
+    raw = mint()
+    response = clerk_client.post(ADD, {"name": "Shop", "raw_token": raw})
+    token = WBToken.objects.get()
+    assert response.status_code == 302 and response["Location"] == CHANGELIST
+    assert token.seller_name == SELLER and token.status == WBToken.Status.VALID
+    assert LogEntry.objects.count() == 1  # the service's, not a second one from the admin
+
+
+def test_adding_a_rejected_token_shows_the_reason_on_the_form(clerk_client, mint, wb):
+    raw = mint()
+    wb.revoke(raw)
+    response = clerk_client.post(ADD, {"name": "Shop", "raw_token": raw})
+    assert response.status_code == 200
+    assert "WB отклонил токен" in response.content.decode()
+    assert raw not in response.content.decode()
+    assert not WBToken.objects.exists()
+
+
+def test_adding_while_wb_is_down_needs_the_unverified_box(clerk_client, mint, wb):
+    raw = mint()
+    wb.set_fault("status", status=503)
+    response = clerk_client.post(ADD, {"name": "Shop", "raw_token": raw})
+    assert response.status_code == 200 and not WBToken.objects.exists()
+    response = clerk_client.post(ADD, {"name": "Shop", "raw_token": raw, "allow_unverified": "on"})
+    assert response.status_code == 302
+    assert WBToken.objects.get().status == WBToken.Status.UNCHECKED
+
+
+def test_the_token_field_is_never_rendered_back(clerk_client, mint):
+    raw = mint()
+    response = clerk_client.post(ADD, {"name": "", "raw_token": raw})
+    assert response.status_code == 200
+    assert raw not in response.content.decode()
+    assert 'type="password"' in response.content.decode()
+
+
+# --- Change -------------------------------------------------------------------------------
+
+
+def test_the_change_page_shows_the_summary_and_history(clerk_client, make_token):
+    token = make_token(categories="content,finance", read_only=True)
+    page = clerk_client.get(change_url(token)).content.decode()
+    for text in (
+        SELLER,
+        "7700000000",
+        "Romashka",
+        token.seller_sid,
+        "Контент",
+        "Финансы",
+        token.hint,
+        token.fingerprint_prefix,
+        "Действителен",
+    ):
+        assert text in page
+    assert token.fingerprint not in page
+    assert get_cipher().decrypt(token.ciphertext, row_id=token.pk) not in page
+
+
+def test_renaming_in_the_admin_keeps_the_secret(clerk_client, make_token):
+    token = make_token()
+    response = clerk_client.post(change_url(token), {"name": "Renamed", "raw_token": ""})
+    assert response.status_code == 302
+    renamed = WBToken.objects.get()
+    assert renamed.name == "Renamed" and renamed.ciphertext == token.ciphertext
+
+
+def test_replacing_with_an_other_sellers_token_asks_for_confirmation(
+    clerk_client, make_token, mint
+):
+    token = make_token()
+    other = mint(seller_name="Другой")
+    response = clerk_client.post(change_url(token), {"name": token.name, "raw_token": other})
+    assert response.status_code == 200
+    assert WBToken.objects.get().seller_name == SELLER
+    response = clerk_client.post(
+        change_url(token), {"name": token.name, "raw_token": other, "allow_other_seller": "on"}
+    )
+    assert response.status_code == 302
+    assert WBToken.objects.get().seller_name == "Другой"
+
+
+# --- Delete and check ---------------------------------------------------------------------
+
+
+def test_deleting_in_the_admin_goes_through_the_service(clerk_client, make_token):
+    token = make_token()
+    response = clerk_client.post(delete_url(token), {"post": "yes"})
+    assert response.status_code == 302
+    assert not WBToken.objects.exists()
+    assert LogEntry.objects.filter(action_flag=3, object_id=str(token.pk)).count() == 1
+
+
+def test_the_check_action_reports_counts(clerk_client, make_token, wb):
+    good = make_token("Good")
+    bad = make_token("Bad", seller_name="Other seller")
+    wb.revoke(get_cipher().decrypt(bad.ciphertext, row_id=bad.pk))
+    response = clerk_client.post(
+        CHANGELIST, {"action": "check_selected", "_selected_action": [good.pk, bad.pk]}, follow=True
+    )
+    assert "Проверено токенов: 2: действительных 1, с проблемами 1." in response.content.decode()
+    assert WBToken.objects.get(pk=bad.pk).status == WBToken.Status.INVALID
+
+
+# --- Permissions --------------------------------------------------------------------------
+
+
+def admin_urls(token) -> list[str]:
+    return [CHANGELIST, ADD, change_url(token), delete_url(token), history_url(token)]
+
+
+def test_anonymous_users_are_sent_to_login(client, make_token):
+    token = make_token()
+    for url in admin_urls(token):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_non_staff_users_are_refused(plain_client, make_token):
+    token = make_token()
+    for url in admin_urls(token):
+        assert plain_client.get(url).status_code == 403
+
+
+def test_staff_without_permissions_are_refused(staff_client, make_token):
+    token = make_token()
+    for url in admin_urls(token):
+        assert staff_client.get(url).status_code == 403, url
+    response = staff_client.post(change_url(token), {"name": "Hijacked"})
+    assert response.status_code == 403
+    assert WBToken.objects.get().name == token.name
+
+
+def test_view_permission_shows_but_cannot_change_check_or_delete(viewer_client, make_token):
+    token = make_token()
+    assert viewer_client.get(CHANGELIST).status_code == 200
+    assert viewer_client.get(change_url(token)).status_code == 200
+    assert viewer_client.get(ADD).status_code == 403
+    assert viewer_client.get(delete_url(token)).status_code == 403
+    assert "check_selected" not in viewer_client.get(CHANGELIST).content.decode()
+    response = viewer_client.post(
+        CHANGELIST, {"action": "check_selected", "_selected_action": [token.pk]}
+    )
+    assert token.checks.count() == 1  # nothing ran
+    assert response.status_code in (200, 302)
+    response = viewer_client.post(change_url(token), {"name": "Hijacked"})
+    assert response.status_code == 403
+    assert WBToken.objects.get().name == token.name
+
+
+def test_permitted_staff_reach_every_page(clerk_client, make_token):
+    token = make_token()
+    for url in admin_urls(token):
+        assert clerk_client.get(url).status_code == 200, url
+    assert "check_selected" in clerk_client.get(CHANGELIST).content.decode()
+
+
+# --- Changelist ---------------------------------------------------------------------------
+
+
+def bulk_tokens(count: int, **fields) -> list[WBToken]:
+    now = timezone.now()
+    return WBToken.objects.bulk_create(
+        WBToken(
+            name=f"Shop {number:04d}",
+            ciphertext="v1:x:y",
+            fingerprint=f"fp{number}",
+            hint="abcd",
+            token_type="personal",
+            seller_sid=f"sid-{number}",
+            seller_name=f"Seller {number}",
+            scope_mask=0b110,
+            status="valid",
+            expires_at=now + timedelta(days=number % 200),
+            **fields,
+        )
+        for number in range(count)
+    )
+
+
+def changelist_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(CHANGELIST).status_code == 200
+    return len(queries)
+
+
+def test_changelist_query_count_does_not_grow_with_tokens(clerk_client):
+    bulk_tokens(10)
+    with_10 = changelist_queries(clerk_client)
+    WBToken.objects.all().delete()
+    bulk_tokens(200)
+    assert changelist_queries(clerk_client) == with_10
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("status=valid", 3),
+        ("expiring=14", 2),
+        ("expiring=expired", 1),
+        ("category=content", 2),
+        ("category=finance", 0),
+        ("read_only=1", 1),
+        ("q=Seller+1", 1),
+    ],
+)
+def test_changelist_filters_and_search(clerk_client, query, expected):
+    now = timezone.now()
+    bulk_tokens(3)
+    WBToken.objects.filter(name="Shop 0000").update(expires_at=now - timedelta(hours=1))
+    WBToken.objects.filter(name="Shop 0001").update(
+        expires_at=now + timedelta(days=10), scope_mask=1 << 30
+    )
+    response = clerk_client.get(f"{CHANGELIST}?{query}")
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == expected
+
+
+def test_the_secret_columns_cannot_be_searched(clerk_client):
+    [token] = bulk_tokens(1)
+    for value in (token.fingerprint, token.ciphertext):
+        response = clerk_client.get(CHANGELIST, {"q": value})
+        assert response.context["cl"].result_count == 0
