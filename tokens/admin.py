@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +17,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from wbapi.claims import CATEGORY_BITS
 
-from .forms import OTHER_SELLER_LABEL, UNVERIFIED_HELP, UNVERIFIED_LABEL, TokenField, run_service
+from .forms import (
+    EXPIRY_CHOICES,
+    OTHER_SELLER_LABEL,
+    UNVERIFIED_HELP,
+    UNVERIFIED_LABEL,
+    TokenField,
+    run_service,
+)
 from .models import EXPIRY_WARNING_DAYS, WBToken, WBTokenCheck
 from .presentation import category_label, expiry_text
 from .services import token_check_many, token_create, token_delete, token_update
@@ -79,19 +85,10 @@ class ExpiryFilter(admin.SimpleListFilter):
     parameter_name = "expiring"
 
     def lookups(self, request, model_admin):
-        return [
-            ("expired", _("Expired")),
-            ("14", _("Within 14 days")),
-            ("30", _("Within 30 days")),
-        ]
+        return EXPIRY_CHOICES
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        now = timezone.now()
-        if self.value() == "expired":
-            return queryset.filter(expires_at__lte=now)
-        if self.value() in ("14", "30"):
-            return queryset.expiring_within(int(self.value()), now=now)
-        return queryset
+        return queryset.by_expiry(self.value() or "")
 
 
 class CategoryFilter(admin.SimpleListFilter):

@@ -29,6 +29,7 @@ from .exceptions import TokenUnreadable
 VERSION = "v1"
 KEY_BYTES = 32
 NONCE_BYTES = 12
+TAG_BYTES = 16
 KEY_ID_LENGTH = 8
 FINGERPRINT_PREFIX_LENGTH = 8
 _ASSOCIATED_DATA_PREFIX = b"wberp.WBToken:"
@@ -117,9 +118,12 @@ class TokenCipher:
                 % {"key_id": wanted_id}
             )
         try:
-            blob = base64.urlsafe_b64decode(body)
+            # Strict: a character outside the alphabet is an alteration, not noise to skip.
+            blob = base64.b64decode(body, altchars=b"-_", validate=True)
         except (binascii.Error, ValueError):
             raise TokenUnreadable(_("The stored token is not in a known format.")) from None
+        if len(blob) < NONCE_BYTES + TAG_BYTES:
+            raise TokenUnreadable(_("The stored token is not in a known format."))
         return key, blob
 
 

@@ -5,15 +5,21 @@ is a PasswordInput with render_value=False.
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TypeVar
 
 from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wbapi.claims import MAX_TOKEN_LENGTH, TokenClaims
 
 from .exceptions import TokenError
-from .models import WBToken
+from .models import EXPIRY_WARNING_DAYS, WBToken
+from .presentation import CATEGORY_LABELS
 from .services import token_create, token_preview, token_update
 
 Result = TypeVar("Result")
@@ -23,7 +29,18 @@ class TokenField(forms.CharField):
     """A pasted WB token: normalised and decoded locally, so that typos fail before WB is asked."""
 
     widget = forms.PasswordInput(
-        render_value=False, attrs={"autocomplete": "off", "spellcheck": "false"}
+        render_value=False,
+        attrs={
+            "autocomplete": "off",
+            "spellcheck": "false",
+            # On the token pages, what was pasted is decoded locally as it is typed.
+            "hx-post": reverse_lazy("tokens:preview"),
+            "hx-trigger": "input changed delay:400ms",
+            "hx-target": "#token-preview",
+            "hx-params": "raw_token",
+            "hx-sync": "this:replace",
+            "aria-describedby": "token-preview",
+        },
     )
 
     def __init__(self, **kwargs) -> None:
@@ -106,3 +123,129 @@ class TokenPreviewForm(forms.Form):
     @property
     def claims(self) -> TokenClaims | None:
         return self.fields["raw_token"].claims
+
+
+ANY = [("", _("Any"))]
+EXPIRY_CHOICES = [
+    ("14", _("Within 14 days")),
+    ("30", _("Within 30 days")),
+    ("expired", _("Expired")),
+]
+# Column -> ordering; a leading "-" in the `sort` parameter reverses it.
+SORT_FIELDS = {
+    "name": ["name", "id"],
+    "seller": ["seller_name", "name", "id"],
+    "type": ["token_type", "name", "id"],
+    "status": ["status", "name", "id"],
+    "expires": ["expires_at", "id"],
+    "checked": ["last_checked_at", "id"],
+}
+SORT_CHOICES = [(key, key) for name in SORT_FIELDS for key in (name, f"-{name}")]
+PAGE_SIZE = 25
+COLUMNS = [
+    ("name", _("Name")),
+    ("seller", _("Seller")),
+    ("type", _("Type")),
+    ("status", _("Status")),
+    ("expires", _("Expires")),
+    ("checked", _("Last checked")),
+]
+PROBLEMS = "problems"
+PROBLEM_STATUSES = [
+    WBToken.Status.INVALID,
+    WBToken.Status.EXPIRED,
+    WBToken.Status.ACCESS_DENIED,
+    WBToken.Status.UNAVAILABLE,
+]
+
+
+class TokenListForm(forms.Form):
+    """Search, filters and sorting of the token list, all from the query string.
+
+    Values that do not fit are ignored (the rest still apply): a hand-edited or
+    outdated URL shows a list, never an error.
+    """
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Name, seller, trade mark, INN"),
+                "autocomplete": "off",
+            }
+        ),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[*ANY, (PROBLEMS, _("With problems")), *WBToken.Status.choices],
+    )
+    type = forms.ChoiceField(
+        label=_("Type"), required=False, choices=ANY + WBToken.TokenType.choices
+    )
+    expiring = forms.ChoiceField(label=_("Expiry"), required=False, choices=ANY + EXPIRY_CHOICES)
+    category = forms.ChoiceField(
+        label=_("Category"),
+        required=False,
+        choices=ANY + [(name, label) for name, label in CATEGORY_LABELS.items()],
+    )
+    sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, widget=forms.HiddenInput)
+
+    def value(self, name: str) -> str:
+        self.is_valid()
+        return self.cleaned_data.get(name) or ""
+
+    def tokens(self) -> QuerySet:
+        tokens = WBToken.objects.all()
+        if query := self.value("q"):
+            tokens = tokens.filter(
+                Q(name__icontains=query)
+                | Q(seller_name__icontains=query)
+                | Q(trade_mark__icontains=query)
+                | Q(seller_tin__startswith=query)
+                | Q(seller_sid=query)
+            )
+        if status := self.value("status"):
+            tokens = tokens.filter(status__in=PROBLEM_STATUSES if status == PROBLEMS else [status])
+        if token_type := self.value("type"):
+            tokens = tokens.filter(token_type=token_type)
+        if category := self.value("category"):
+            tokens = tokens.allowing(category)
+        return tokens.by_expiry(self.value("expiring"))
+
+    def ordering(self) -> list[str]:
+        sort = self.value("sort") or "name"
+        fields = SORT_FIELDS[sort.removeprefix("-")]
+        return [f"-{field}" for field in fields] if sort.startswith("-") else fields
+
+    def page_context(self, *, page_number: str | None) -> dict:
+        paginator = Paginator(self.tokens().order_by(*self.ordering()), PAGE_SIZE)
+        page = paginator.get_page(page_number)
+        return {
+            "page": page,
+            "tokens": page.object_list,
+            "counts": status_counts(),
+            "sort": self.value("sort") or "name",
+            "filtered": self.has_filters(),
+        }
+
+    def has_filters(self) -> bool:
+        return any(self.value(name) for name in ("q", "status", "type", "expiring", "category"))
+
+
+def status_counts() -> dict[str, int]:
+    """Counts for the summary above the list, in one query."""
+    now = timezone.now()
+    return WBToken.objects.aggregate(
+        total=Count("pk"),
+        valid=Count("pk", filter=Q(status=WBToken.Status.VALID)),
+        expiring=Count(
+            "pk",
+            filter=Q(expires_at__gt=now, expires_at__lte=now + timedelta(days=EXPIRY_WARNING_DAYS)),
+        ),
+        problems=Count("pk", filter=Q(status__in=PROBLEM_STATUSES)),
+        unchecked=Count("pk", filter=Q(status=WBToken.Status.UNCHECKED)),
+    )

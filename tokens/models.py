@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,9 +18,12 @@ from wbapi.claims import CATEGORY_BITS, READ_ONLY_BIT
 
 from .crypto import FINGERPRINT_PREFIX_LENGTH
 from .messages import describe
+from .presentation import category_label, expiry_text
 
 # Tokens expiring within this many days are highlighted everywhere.
 EXPIRY_WARNING_DAYS = 14
+# WB tokens live 180 days; a larger window in a filter is a typo, not a question.
+MAX_EXPIRY_FILTER_DAYS = 3650
 
 
 class WBTokenQuerySet(models.QuerySet):
@@ -36,6 +40,14 @@ class WBTokenQuerySet(models.QuerySet):
         """Tokens not yet expired that expire within `days` days."""
         now = now or timezone.now()
         return self.filter(expires_at__gt=now, expires_at__lte=now + timedelta(days=days))
+
+    def by_expiry(self, choice: str) -> "WBTokenQuerySet":
+        """The list filters' expiry choice: "expired", a number of days, or "" for all."""
+        if choice == "expired":
+            return self.filter(expires_at__lte=timezone.now())
+        if choice.isdigit() and int(choice) <= MAX_EXPIRY_FILTER_DAYS:
+            return self.expiring_within(int(choice))
+        return self
 
     def _with_scope_bit(self, bit: int) -> "WBTokenQuerySet":
         mask = 1 << bit
@@ -126,6 +138,9 @@ class WBToken(models.Model):
     def __repr__(self) -> str:
         return f"<WBToken {self.pk} {self.name!r} …{self.hint}>"
 
+    def get_absolute_url(self) -> str:
+        return reverse("tokens:detail", args=[self.pk])
+
     @property
     def categories(self) -> tuple[str, ...]:
         return tuple(name for bit, name in CATEGORY_BITS.items() if self.scope_mask >> bit & 1)
@@ -133,6 +148,14 @@ class WBToken(models.Model):
     @property
     def read_only(self) -> bool:
         return bool(self.scope_mask >> READ_ONLY_BIT & 1)
+
+    @property
+    def category_labels(self) -> list[str]:
+        return [category_label(name) for name in self.categories]
+
+    @property
+    def expiry_text(self) -> str:
+        return expiry_text(self)
 
     @property
     def fingerprint_prefix(self) -> str:

@@ -26,10 +26,10 @@ from django.utils import timezone
 
 from wbapi.claims import COMMON_CATEGORY, TokenClaims
 from wbapi.client import CheckResult, RequestRecord, WBClient
-from wbapi.errors import ProtocolError, RateLimited, WBError, WBUnavailable
+from wbapi.errors import ProtocolError, RateLimited, SandboxUnavailable, WBError, WBUnavailable
 from wbapi.hosts import first_sandbox_host, host_for
 
-from .models import WBPause
+from .models import WBPause, WBToken
 
 # Consecutive unavailable answers before the breaker opens, and how long it stays open.
 BREAKER_THRESHOLD = 3
@@ -86,11 +86,20 @@ def _resize_call_slots(*, setting: str, **kwargs) -> None:
         _call_slots.cache_clear()
 
 
-def check_host(claims: TokenClaims) -> str:
-    """The host a check of this token talks to (and that the breaker guards)."""
-    if claims.is_test:
-        return first_sandbox_host(claims.categories)
+def check_host(*, is_test: bool, categories: tuple[str, ...]) -> str:
+    """The host a check of a token talks to (and that the breaker guards)."""
+    if is_test:
+        return first_sandbox_host(categories)
     return host_for(COMMON_CATEGORY, sandbox=False)
+
+
+def paused_until(token: WBToken) -> datetime | None:
+    """When checks of a stored token resume, if its seller's host is paused now."""
+    try:
+        host = check_host(is_test=token.is_test, categories=token.categories)
+    except SandboxUnavailable:
+        return None
+    return active_pause(token.seller_sid, host)
 
 
 def new_client(raw_token: str, *, on_request=None) -> WBClient:
@@ -109,7 +118,7 @@ def check_token_with_wb(raw_token: str, claims: TokenClaims) -> WBOutcome:
     outcome = WBOutcome()
     started = time.monotonic()
     try:
-        host = check_host(claims)
+        host = check_host(is_test=claims.is_test, categories=claims.categories)
         raise_if_paused(claims.seller_sid or "", host)
         with wb_call_slot():
             client = new_client(raw_token, on_request=outcome.records.append)

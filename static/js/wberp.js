@@ -33,3 +33,59 @@
 
   window.wberp = { showToast };
 })();
+
+// Dialogs: links marked data-opens-dialog load their form into #dialog-body
+// (hx-get), and the dialog opens once it has arrived. The browser's modal
+// dialog traps focus, closes on Escape and gives focus back to the opener.
+(function () {
+  function dialog() {
+    return document.getElementById("dialog");
+  }
+
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    const box = dialog();
+    if (!box || event.detail.target.id !== "dialog-body") return;
+    if (!box.open) box.showModal();
+    const first = box.querySelector("input:not([type=hidden]), select, textarea, button");
+    if (first) first.focus();
+  });
+
+  document.body.addEventListener("closeDialog", () => {
+    const box = dialog();
+    if (box && box.open) box.close();
+  });
+
+  document.body.addEventListener("click", (event) => {
+    const closer = event.target.closest("[data-close-dialog]");
+    const box = dialog();
+    if (!closer || !box || !box.open) return;
+    event.preventDefault();
+    box.close();
+  });
+})();
+
+// "Check all shown": checks the rows of the current page one after another
+// (never in parallel, to stay within WB's limits), each row re-rendering in place.
+(function () {
+  function format(template, values) {
+    return template.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
+  }
+
+  document.body.addEventListener("click", async (event) => {
+    const button = event.target.closest("#check-all");
+    if (!button) return;
+    const progress = document.getElementById("check-all-progress");
+    const checks = Array.from(document.querySelectorAll("#token-table [data-check-button]"));
+    const total = checks.length;
+    button.disabled = true;
+    for (const [index, check] of checks.entries()) {
+      progress.textContent = format(button.dataset.labelProgress, { done: index + 1, total });
+      const row = check.closest("tr");
+      await htmx.ajax("POST", check.getAttribute("hx-post"), {
+        source: check, target: row, swap: "outerHTML",
+      });
+    }
+    progress.textContent = format(button.dataset.labelDone, { total });
+    button.disabled = false;
+  });
+})();

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from tokens.exceptions import TokenError
-from tokens.models import WBToken, WBTokenCheck
+from tokens.models import MAX_EXPIRY_FILTER_DAYS, WBToken, WBTokenCheck
 from tokens.pacing import SellerPacer
 from tokens.presentation import expiry_text
 from tokens.services import token_check_many, token_create, token_delete
@@ -72,6 +72,11 @@ class Command(BaseCommand):
         if status:
             tokens = tokens.filter(status=status)
         if expiring_days is not None:
+            if not 0 <= expiring_days <= MAX_EXPIRY_FILTER_DAYS:
+                raise CommandError(
+                    _("--expiring-days must be between 0 and %(max)d.")
+                    % {"max": MAX_EXPIRY_FILTER_DAYS}
+                )
             tokens = tokens.expiring_within(expiring_days)
         if json:
             self.stdout.write(dump_json([token_as_dict(token) for token in tokens]))

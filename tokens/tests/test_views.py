@@ -1,0 +1,344 @@
+"""The token pages: full pages, htmx fragments, permissions, CSRF and query counts."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tokens.crypto import get_cipher
+from tokens.models import WBToken
+
+from .conftest import SELLER
+from .test_admin import ALL_PERMS, bulk_tokens
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("tokens:list")
+ADD = reverse("tokens:add")
+PREVIEW = reverse("tokens:preview")
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def url(name: str, token) -> str:
+    return reverse(f"tokens:{name}", args=[token.pk])
+
+
+def events(response) -> dict:
+    return json.loads(response.headers.get("HX-Trigger", "{}"))
+
+
+@pytest.fixture
+def manager(make_user):
+    client = Client()
+    client.force_login(make_user("manager", staff=True, perms=ALL_PERMS))
+    return client
+
+
+@pytest.fixture
+def viewer(make_user):
+    client = Client()
+    client.force_login(make_user("viewer", staff=True, perms=["tokens.view_wbtoken"]))
+    return client
+
+
+# --- List ---------------------------------------------------------------------------------
+
+
+def test_the_empty_list_explains_what_a_token_is(manager):
+    page = manager.get(LIST).content.decode()
+    assert "Пока нет токенов" in page
+    assert "Доступ к API" in page
+
+
+def test_the_list_shows_seller_type_status_expiry_and_categories(manager, make_token):
+    make_token(categories="content,statistics", days=10)
+    page = manager.get(LIST).content.decode()
+    for text in (
+        "Main shop",
+        SELLER,
+        "Romashka",
+        "Персональный",
+        "Действителен",
+        "через 9 дней",
+        "Контент",
+        "Статистика",
+        "wb-expiry-soon",
+    ):
+        assert text in page, text
+
+
+def test_an_htmx_request_gets_only_the_table(manager, make_token):
+    make_token()
+    response = manager.get(LIST, {"q": "main"}, **HTMX)
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="token-table"')
+    assert "<html" not in body and "Main shop" in body
+
+
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ({"q": "second"}, ["Second"]),
+        ({"q": "7711"}, ["Second"]),
+        ({"status": "problems"}, ["Broken"]),
+        ({"status": "valid"}, ["First", "Second"]),
+        ({"category": "finance"}, ["Second"]),
+        ({"expiring": "14"}, ["First"]),
+        ({"sort": "-name"}, ["Second", "First", "Broken"]),
+        ({"sort": "expires"}, ["First", "Broken", "Second"]),
+        ({"status": "bogus", "sort": "nonsense", "q": "x" * 500}, ["Broken", "First", "Second"]),
+    ],
+)
+def test_search_filters_and_sorting(manager, make_token, wb, query, names):
+    make_token("First", days=5, seller_name="A")
+    make_token("Second", days=100, seller_name="B", tin="771100", categories="finance")
+    broken = make_token("Broken", days=50, seller_name="C")
+    wb.revoke(get_cipher().decrypt(broken.ciphertext, row_id=broken.pk))
+    manager.post(url("check", broken))
+    response = manager.get(LIST, query)
+    assert response.status_code == 200
+    assert [token.name for token in response.context["tokens"]] == names
+
+
+def test_pagination_keeps_the_filters(manager):
+    bulk_tokens(60)
+    page = manager.get(LIST, {"status": "valid", "page": 2}).content.decode()
+    assert "?status=valid&amp;page=3" in page
+    assert "?status=valid&amp;page=1" in page
+
+
+def test_the_list_counts_tokens_per_status(manager):
+    bulk_tokens(4)
+    WBToken.objects.filter(name="Shop 0001").update(status="invalid")
+    counts = manager.get(LIST).context["counts"]
+    assert counts == {"total": 4, "valid": 3, "expiring": 3, "problems": 1, "unchecked": 0}
+
+
+def list_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(LIST).status_code == 200
+    return len(queries)
+
+
+def test_list_query_count_is_the_same_for_10_and_200_tokens(manager):
+    bulk_tokens(10)
+    with_10 = list_queries(manager)
+    WBToken.objects.all().delete()
+    bulk_tokens(200)
+    assert list_queries(manager) == with_10
+
+
+# --- Add and preview ----------------------------------------------------------------------
+
+
+def test_the_add_form_is_a_fragment_for_htmx_and_a_page_otherwise(manager):
+    assert "<html" in manager.get(ADD).content.decode()
+    fragment = manager.get(ADD, **HTMX).content.decode()
+    assert fragment.lstrip().startswith("<form") and 'type="password"' in fragment
+
+
+def test_adding_a_valid_token_closes_the_dialog_and_refreshes_the_table(manager, mint):
+    response = manager.post(ADD, {"name": "Shop", "raw_token": mint()}, **HTMX)
+    assert response.status_code == 204
+    triggered = events(response)
+    assert {"tokensChanged", "closeDialog", "showToast"} <= triggered.keys()
+    assert "Shop" in triggered["showToast"]["message"]
+    assert WBToken.objects.get().seller_name == SELLER
+
+
+def test_adding_without_htmx_redirects_to_the_new_token(manager, mint):
+    response = manager.post(ADD, {"name": "Shop", "raw_token": mint()})
+    assert response.status_code == 302
+    assert response["Location"] == WBToken.objects.get().get_absolute_url()
+
+
+def test_an_invalid_token_shows_an_inline_error_and_saves_nothing(manager, mint, wb):
+    raw = mint()
+    wb.revoke(raw)
+    response = manager.post(ADD, {"name": "Shop", "raw_token": raw}, **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200 and body.lstrip().startswith("<form")
+    assert "WB отклонил токен" in body
+    assert raw not in body
+    assert not WBToken.objects.exists()
+
+
+def test_a_duplicate_is_refused_inline(manager, make_token, mint):
+    raw = mint(seller_name="Dup")
+    manager.post(ADD, {"name": "One", "raw_token": raw}, **HTMX)
+    response = manager.post(ADD, {"name": "Two", "raw_token": raw}, **HTMX)
+    assert "уже сохранён как «One»" in response.content.decode()
+    assert WBToken.objects.count() == 1
+
+
+def test_the_preview_decodes_locally_without_wb_or_storage(manager, mint, wb):
+    raw = mint(categories="content,finance", read_only=True)
+    wb.reset()
+    response = manager.post(PREVIEW, {"raw_token": raw}, **HTMX)
+    body = response.content.decode()
+    for text in ("Персональный", "Контент", "Финансы", "только чтение"):
+        assert text in body
+    assert raw not in body
+    assert wb.request_count() == 0 and not WBToken.objects.exists()
+
+
+def test_the_preview_explains_a_malformed_token(manager):
+    body = manager.post(PREVIEW, {"raw_token": "hello world"}, **HTMX).content.decode()
+    assert "пробелы" in body
+
+
+def test_the_preview_needs_a_post(manager):
+    assert manager.get(PREVIEW, {"raw_token": "x"}).status_code == 405
+
+
+# --- Detail, edit, check, delete ---------------------------------------------------------
+
+
+def test_the_detail_page_shows_the_summary_and_history(manager, make_token):
+    token = make_token(categories="content", read_only=True)
+    page = manager.get(url("detail", token)).content.decode()
+    for text in (
+        SELLER,
+        "7700000000",
+        "Romashka",
+        token.seller_sid,
+        "Контент",
+        "только чтение",
+        token.hint,
+        token.fingerprint_prefix,
+        "Добавление",
+    ):
+        assert text in page, text
+
+
+def test_checking_a_row_re_renders_it_in_place(manager, make_token, wb):
+    token = make_token()
+    wb.revoke(get_cipher().decrypt(token.ciphertext, row_id=token.pk))
+    response = manager.post(url("check", token), HTTP_HX_TARGET=f"token-{token.pk}", **HTMX)
+    body = response.content.decode()
+    assert body.lstrip().startswith(f'<tr id="token-{token.pk}"')
+    assert "Недействителен" in body
+
+
+def test_checking_on_the_detail_page_re_renders_the_summary(manager, make_token):
+    token = make_token()
+    response = manager.post(url("check", token), HTTP_HX_TARGET="token-summary", **HTMX)
+    assert response.content.decode().lstrip().startswith('<div id="token-summary"')
+
+
+def test_a_paused_check_keeps_the_row_and_says_when_it_resumes(manager, make_token, wb):
+    token = make_token()
+    wb.set_fault("status", status=429, headers={"X-Ratelimit-Retry": "120"})
+    manager.post(url("check", token), **HTMX)
+    response = manager.post(url("check", token), **HTMX)
+    assert response.status_code == 200
+    assert "возобновятся" in events(response)["showToast"]["message"]
+    detail = manager.get(url("detail", token)).content.decode()
+    assert "проверки возобновятся" in detail
+
+
+def test_renaming_through_the_edit_dialog(manager, make_token):
+    token = make_token()
+    response = manager.post(url("edit", token), {"name": "New name"}, **HTMX)
+    assert response.status_code == 204
+    assert WBToken.objects.get().name == "New name"
+
+
+def test_an_empty_name_is_an_inline_error(manager, make_token):
+    token = make_token()
+    response = manager.post(url("edit", token), {"name": " "}, **HTMX)
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+
+
+def test_deleting_from_the_dialog(manager, make_token):
+    token = make_token()
+    confirm = manager.get(url("delete", token), **HTMX).content.decode()
+    assert "Main shop" in confirm and SELLER in confirm
+    response = manager.post(url("delete", token), **HTMX)
+    assert response.status_code == 204 and "tokensChanged" in events(response)
+    assert not WBToken.objects.exists()
+
+
+def test_unknown_token_ids_are_404(manager):
+    missing = "00000000-0000-0000-0000-000000000000"
+    assert manager.get(f"/tokens/{missing}/").status_code == 404
+    assert manager.get("/tokens/not-a-uuid/").status_code == 404
+
+
+# --- Permissions --------------------------------------------------------------------------
+
+
+def every_request(token) -> list[tuple[str, str]]:
+    return [
+        ("get", LIST),
+        ("get", url("detail", token)),
+        ("get", ADD),
+        ("post", ADD),
+        ("post", PREVIEW),
+        ("get", url("edit", token)),
+        ("post", url("edit", token)),
+        ("post", url("check", token)),
+        ("get", url("delete", token)),
+        ("post", url("delete", token)),
+    ]
+
+
+def test_anonymous_users_are_sent_to_login(client, make_token):
+    for method, path in every_request(make_token()):
+        response = getattr(client, method)(path)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_non_staff_users_are_refused(plain_client, make_token):
+    for method, path in every_request(make_token()):
+        assert getattr(plain_client, method)(path).status_code == 403, path
+
+
+def test_staff_without_permissions_are_refused(staff_client, make_token):
+    token = make_token()
+    for method, path in every_request(token):
+        assert getattr(staff_client, method)(path).status_code == 403, path
+    assert WBToken.objects.filter(pk=token.pk).exists()
+
+
+def test_viewers_see_no_action_buttons_and_are_refused_actions(viewer, make_token):
+    token = make_token()
+    for path in (LIST, url("detail", token)):
+        page = viewer.get(path).content.decode()
+        assert url("check", token) not in page and url("delete", token) not in page
+        assert url("edit", token) not in page and ADD not in page
+    for method, path in every_request(token)[2:]:
+        assert getattr(viewer, method)(path).status_code == 403, path
+
+
+def test_permitted_staff_see_the_action_buttons(manager, make_token):
+    token = make_token()
+    page = manager.get(LIST).content.decode()
+    for path in (ADD, url("check", token), url("edit", token), url("delete", token)):
+        assert path in page
+
+
+def test_posts_without_a_csrf_token_are_refused(make_user, make_token, mint):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("manager", staff=True, perms=ALL_PERMS))
+    token = make_token()
+    for path in (ADD, url("check", token), url("delete", token), url("edit", token)):
+        assert client.post(path, {"name": "x", "raw_token": mint()}).status_code == 403
+    assert WBToken.objects.get().checks.count() == 1
+
+
+def test_token_pages_are_never_cached(manager, make_token):
+    token = make_token()
+    for path in (LIST, url("detail", token), ADD, url("edit", token)):
+        assert "no-store" in manager.get(path)["Cache-Control"]
+
+
+def test_expired_tokens_are_flagged(manager, make_token):
+    token = make_token()
+    WBToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(days=3))
+    assert "истёк 3 дня назад" in manager.get(LIST).content.decode()

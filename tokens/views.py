@@ -1,0 +1,173 @@
+"""The token pages: short views that parse with a form, check permissions and call services.
+
+Every view answers a normal request with a full page and an htmx request
+with the fragment it needs, so the pages also work without JavaScript.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
+
+from .exceptions import TokenError
+from .forms import TokenAddForm, TokenEditForm, TokenListForm, TokenPreviewForm
+from .models import WBToken
+from .presentation import category_label
+from .services import token_check, token_delete
+from .wb import paused_until
+
+# Client events: the table and detail refresh on TOKENS_CHANGED, the dialog closes on CLOSE.
+TOKENS_CHANGED = "tokensChanged"
+CLOSE_DIALOG = "closeDialog"
+
+
+HISTORY_LENGTH = 20
+
+
+def token_page_context(token: WBToken) -> dict:
+    return {
+        "token": token,
+        "checks": token.checks.select_related("checked_by")[:HISTORY_LENGTH],
+        "paused_until": paused_until(token),
+    }
+
+
+def can(permission: str):
+    return permission_required(f"tokens.{permission}_wbtoken", raise_exception=True)
+
+
+def saved(request: HttpRequest, message: str, *, to: str) -> HttpResponse:
+    """After a change: htmx gets events (refresh, close dialog, toast); others a redirect."""
+    if not request.htmx:
+        messages.success(request, message)
+        return redirect(to)
+    response = HttpResponse(status=204)
+    trigger_client_event(response, TOKENS_CHANGED)
+    trigger_client_event(response, CLOSE_DIALOG)
+    return trigger_client_event(response, "showToast", {"message": message, "level": "success"})
+
+
+@never_cache
+@require_GET
+@can("view")
+def token_list(request: HttpRequest) -> HttpResponse:
+    form = TokenListForm(request.GET)
+    context = form.page_context(page_number=request.GET.get("page"))
+    template = "tokens/list.html#table" if request.htmx and not request.htmx.boosted else None
+    return render(request, template or "tokens/list.html", {"form": form, **context})
+
+
+@never_cache
+@require_GET
+@can("view")
+def token_detail(request: HttpRequest, pk) -> HttpResponse:
+    token = get_object_or_404(WBToken, pk=pk)
+    template = "tokens/detail.html#summary" if request.htmx else "tokens/detail.html"
+    return render(request, template, token_page_context(token))
+
+
+@never_cache
+@sensitive_post_parameters("raw_token")
+@require_http_methods(["GET", "POST"])
+@can("add")
+def token_add(request: HttpRequest) -> HttpResponse:
+    form = TokenAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token = form.save(by=request.user)
+        if token is not None:
+            return saved(
+                request,
+                _("Token “%(name)s” added.") % {"name": token.name},
+                to=token.get_absolute_url(),
+            )
+    template = "tokens/form.html#form" if request.htmx else "tokens/form.html"
+    return render(request, template, {"form": form, "title": _("Add a WB token")})
+
+
+@never_cache
+@sensitive_post_parameters("raw_token")
+@require_POST
+@can("add")
+def token_preview(request: HttpRequest) -> HttpResponse:
+    """What a pasted token is, decoded locally: nothing is stored and WB is not asked."""
+    form = TokenPreviewForm(request.POST)
+    claims = form.claims if form.is_valid() else None
+    return render(
+        request,
+        "tokens/form.html#preview",
+        {
+            "preview": form,
+            "claims": claims,
+            "type_label": claims and WBToken.TokenType(claims.token_type).label,
+            "categories": [category_label(name) for name in claims.categories] if claims else [],
+        },
+    )
+
+
+@never_cache
+@sensitive_post_parameters("raw_token")
+@require_http_methods(["GET", "POST"])
+@can("change")
+def token_edit(request: HttpRequest, pk) -> HttpResponse:
+    token = get_object_or_404(WBToken, pk=pk)
+    form = TokenEditForm(request.POST or None, token=token)
+    if request.method == "POST" and form.is_valid() and form.save(by=request.user):
+        return saved(
+            request,
+            _("Token “%(name)s” saved.") % {"name": token.name},
+            to=token.get_absolute_url(),
+        )
+    template = "tokens/form.html#form" if request.htmx else "tokens/form.html"
+    return render(request, template, {"form": form, "token": token, "title": _("Edit token")})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@can("delete")
+def token_delete_view(request: HttpRequest, pk) -> HttpResponse:
+    token = get_object_or_404(WBToken, pk=pk)
+    if request.method == "POST":
+        token_delete(token=token, by=request.user)
+        return saved(
+            request, _("Token “%(name)s” deleted.") % {"name": token.name}, to="tokens:list"
+        )
+    template = "tokens/delete.html#confirm" if request.htmx else "tokens/delete.html"
+    return render(request, template, {"token": token, "title": _("Delete token")})
+
+
+@never_cache
+@require_POST
+@can("check")
+def token_check_view(request: HttpRequest, pk) -> HttpResponse:
+    token = get_object_or_404(WBToken, pk=pk)
+    try:
+        check = token_check(token=token, by=request.user)
+    except TokenError as exc:
+        return refused(request, token, exc)
+    if not request.htmx:
+        messages.info(
+            request, _("Checked: %(outcome)s.") % {"outcome": check.get_outcome_display()}
+        )
+        return redirect(token)
+    return render(request, check_fragment(request), token_page_context(token))
+
+
+def refused(request: HttpRequest, token: WBToken, error: TokenError) -> HttpResponse:
+    """A check that could not be tried: the row stays as it was, the reason is shown."""
+    if not request.htmx:
+        messages.error(request, error.message)
+        return redirect(token)
+    response = render(request, check_fragment(request), token_page_context(token))
+    return trigger_client_event(response, "showToast", {"message": error.message, "level": "error"})
+
+
+def check_fragment(request: HttpRequest) -> str:
+    """The detail page's summary, or the list row the check button sits in."""
+    if request.htmx.target == "token-summary":
+        return "tokens/detail.html#summary"
+    return "tokens/list.html#row"
