@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
-from wbapi.emulator.buckets import Buckets
+from wbapi.buckets import Buckets
 from wbapi.limits import LIMIT_GROUPS
 
 from .models import WBToken
