@@ -61,6 +61,18 @@ run: setup ## Set up, migrate and serve on http://127.0.0.1:8000
 	@echo
 	$(MANAGE) runserver $(HOST):$(PORT)
 
+.PHONY: demo
+demo: setup ## Serve wberp against the local WB emulator and print demo tokens to paste
+	$(MANAGE) migrate --noinput
+	$(MANAGE) ensure_superuser
+	@trap 'kill $$emulator 2>/dev/null' EXIT INT TERM; \
+	$(PY) -m wbapi.emulator --port $(EMULATOR_PORT) & emulator=$$!; \
+	for _ in $$(seq 50); do $(PY) -c 'import socket,sys; socket.create_connection(("127.0.0.1", $(EMULATOR_PORT)), 0.2)' 2>/dev/null && break; sleep 0.1; done; \
+	echo; echo "  Demo tokens from the WB emulator on port $(EMULATOR_PORT) (paste one into Add token):"; echo; \
+	$(PY) -m wbapi.emulator demo-tokens; \
+	echo; echo "  wberp is at http://$(HOST):$(PORT)/ (login as in .env), talking to the emulator."; echo; \
+	WB_API_BASE_URL='http://127.0.0.1:$(EMULATOR_PORT)/{host}' $(MANAGE) runserver $(HOST):$(PORT)
+
 .PHONY: lint
 lint: setup-dev ## ruff check + format check
 	$(PY) -m ruff check .

@@ -1,0 +1,259 @@
+"""The production server as the Docker image runs it: gunicorn, WhiteNoise, DEBUG off.
+
+The Dockerfile's own CMD and HEALTHCHECK are read from it and run here, over
+loopback, with production settings and a database that is migrated: a
+temporary SQLite file, or the session's PostgreSQL test database.
+"""
+
+import gzip
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from wberp.envfile import generate_aes_key, generate_secret_key
+
+# The mark makes pytest-django create (and migrate) the test database, which the
+# server uses on PostgreSQL; the tests themselves query nothing.
+pytestmark = pytest.mark.django_db
+
+BASE_DIR = Path(settings.BASE_DIR)
+STARTUP_TIMEOUT = 20.0
+HOST = "127.0.0.1"
+# What a TLS-terminating proxy in front of the container adds to each request.
+HTTPS = {"X-Forwarded-Proto": "https"}
+
+
+def dockerfile_exec_form(instruction: str) -> list[str]:
+    """The JSON argv of the Dockerfile line that starts with `instruction`."""
+    text = (BASE_DIR / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    for line in text.splitlines():
+        if line.startswith(instruction + " "):
+            return json.loads(line[line.index("[") :])
+    raise AssertionError(f"No {instruction} line in the Dockerfile")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def postgres_url(db: dict) -> str:
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = quote(db["HOST"] or "", safe="") + (f":{db['PORT']}" if db["PORT"] else "")
+    return f"postgres://{credentials}@{host}/{quote(db['NAME'], safe='')}"
+
+
+def run_manage(*args: str, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def finish(*processes: subprocess.Popen) -> None:
+    outputs = [process.communicate(timeout=60)[0] for process in processes]
+    for process, output in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, f"{process.args} failed:\n{output}"
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+    def header(self, name: str) -> str:
+        return ", ".join(self.headers.get_all(name, []))
+
+
+def request(port: int, path: str, headers: dict[str, str] | None = None) -> Reply:
+    conn = http.client.HTTPConnection(HOST, port, timeout=5)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        return Reply(response.status, response.headers, response.read())
+    finally:
+        conn.close()
+
+
+class Server:
+    def __init__(self, port: int, env: dict[str, str], log: Path) -> None:
+        self.port, self.env, self.log = port, env, log
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Reply:
+        return request(self.port, path, headers)
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def log_tail(self) -> str:
+        return self.log_text()[-4000:]
+
+
+@pytest.fixture(scope="module")
+def server(request, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("gunicorn")
+    port = free_port()
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "WBERP_ENV_FILE": os.devnull,
+        "DJANGO_SETTINGS_MODULE": "wberp.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": generate_secret_key(),
+        "WB_TOKEN_KEYS": generate_aes_key(),
+        "WB_TOKEN_FINGERPRINT_KEY": generate_aes_key(),
+        "ALLOWED_HOSTS": "localhost,127.0.0.1",
+        "STATIC_ROOT": str(tmp / "static"),
+        # No connection outlives its request, so the test database can be dropped after.
+        "CONN_MAX_AGE": "0",
+        "GUNICORN_BIND": f"{HOST}:{port}",
+        # As in a container, the proxy is not one gunicorn trusts for X-Forwarded-Proto;
+        # Django must honour the header itself (SECURE_PROXY_SSL_HEADER).
+        "FORWARDED_ALLOW_IPS": "192.0.2.1",
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": "2",
+        "LOG_LEVEL": "WARNING",
+        # gunicorn puts its control socket under $HOME; keep it in the temporary directory.
+        "HOME": str(tmp),
+    }
+    jobs = [run_manage("collectstatic", "--noinput", "-v0", env=env)]
+    if connection.vendor == "postgresql":
+        request.getfixturevalue("django_db_setup")  # creates and migrates the test database
+        env["DATABASE_URL"] = postgres_url(connection.settings_dict)
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{tmp / 'wberp.sqlite3'}"
+        jobs.append(run_manage("migrate", "--noinput", "-v0", env=env))
+    finish(*jobs)
+
+    log = tmp / "gunicorn.log"
+    argv = dockerfile_exec_form("CMD")
+    assert argv[0] == "gunicorn"
+    script = Path(sys.executable).with_name("gunicorn")
+    argv[:1] = [str(script)] if script.exists() else [sys.executable, "-m", "gunicorn"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            argv,
+            cwd=BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    srv = Server(port, env, log)
+    try:
+        wait_until_healthy(process, srv)
+        yield srv
+    finally:
+        stop(process)
+
+
+def wait_until_healthy(process: subprocess.Popen, srv: Server) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited with {process.returncode}:\n{srv.log_tail()}")
+        try:
+            if srv.get("/healthz").status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"gunicorn did not answer /healthz in {STARTUP_TIMEOUT} s:\n{srv.log_tail()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
+
+
+def test_healthz_answers_200_json(server):
+    response = server.get("/healthz")
+    assert response.status == 200
+    assert response.header("Content-Type") == "application/json"
+    assert json.loads(response.body) == {"status": "ok"}
+
+
+def test_the_image_healthcheck_command_passes(server):
+    argv = dockerfile_exec_form("HEALTHCHECK")
+    assert argv[0] == "python"
+    result = subprocess.run(
+        [sys.executable, *argv[1:]], env=server.env, capture_output=True, text=True, timeout=10
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_readyz_sees_a_reachable_migrated_database(server):
+    response = server.get("/readyz")
+    assert response.status == 200, response.body
+    assert json.loads(response.body) == {"status": "ok"}
+
+
+def test_login_page_is_served_in_russian_behind_a_tls_proxy(server):
+    response = server.get("/accounts/login/", HTTPS)
+    assert response.status == 200, server.log_tail()
+    page = response.body.decode()
+    assert "Войти" in page
+    assert response.header("Strict-Transport-Security").startswith("max-age=31536000")
+    assert "csrftoken=" in response.header("Set-Cookie")
+    assert "Secure" in response.header("Set-Cookie")
+
+
+def test_static_files_are_hashed_compressed_and_cached_for_ever(server):
+    page = server.get("/accounts/login/", HTTPS).body.decode()
+    urls = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
+    stylesheet = next(url for url in urls if url.startswith("/static/admin/css/base."))
+    assert re.fullmatch(r"/static/admin/css/base\.[0-9a-f]{12}\.css", stylesheet)
+    expected_types = {".css": "text/css", ".js": "text/javascript"}
+    for url in urls:
+        response = server.get(url, HTTPS)
+        assert response.status == 200, url
+        assert len(response.body) == int(response.header("Content-Length")) > 0, url
+        assert "max-age=315360000" in response.header("Cache-Control"), url
+        assert "immutable" in response.header("Cache-Control"), url
+        content_type = response.header("Content-Type")
+        assert content_type.startswith(expected_types[Path(url).suffix]), (url, content_type)
+    plain = server.get(stylesheet, HTTPS)
+    compressed = server.get(stylesheet, {**HTTPS, "Accept-Encoding": "gzip"})
+    assert compressed.status == 200
+    assert compressed.header("Content-Encoding") == "gzip"
+    assert gzip.decompress(compressed.body) == plain.body
+
+
+def test_plain_http_is_redirected_permanently_to_https(server):
+    response = server.get("/accounts/login/")
+    assert response.status == 301
+    location = response.header("Location")
+    assert location == f"https://{HOST}:{server.port}/accounts/login/"
+
+
+def test_the_server_logged_no_error(server):
+    log = server.log_text()
+    assert "[ERROR]" not in log, server.log_tail()
+    assert '"level": "ERROR"' not in log, server.log_tail()
