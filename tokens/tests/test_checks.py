@@ -1,6 +1,7 @@
 """System checks that refuse to start with unusable token keys or a wrong WB address."""
 
 import base64
+from pathlib import Path
 
 import pytest
 from django.core import checks
@@ -118,7 +119,7 @@ def test_the_development_keys_are_the_settings_defaults():
     from wberp import settings as project_settings
 
     assert base64.urlsafe_b64decode(DEV_KEY + "=").startswith(b"dev-only-")
-    source = open(project_settings.__file__, encoding="utf-8").read()
+    source = Path(project_settings.__file__).read_text(encoding="utf-8")
     assert DEV_KEY in source and DEV_FINGERPRINT_KEY in source
 
 

@@ -20,6 +20,7 @@ from tokens.presentation import expiry_text
 from tokens.services import token_check_many, token_create, token_delete
 
 MIN_ID_PREFIX = 6
+UUID_GROUPS = ((0, 8), (8, 12), (12, 16), (16, 20), (20, None))
 
 
 class Command(BaseCommand):
@@ -200,9 +201,12 @@ def find_token(value: str) -> WBToken:
         pass
     except WBToken.DoesNotExist:
         raise CommandError(_("No token with ID %(id)s.") % {"id": value}) from None
-    if len(value) < MIN_ID_PREFIX or not all(c in "0123456789abcdef-" for c in value):
+    digits = value.replace("-", "")
+    if len(digits) < MIN_ID_PREFIX or not all(c in "0123456789abcdef" for c in digits):
         raise CommandError(_("%(id)s is not a token ID.") % {"id": value})
-    matches = list(WBToken.objects.filter(pk__startswith=value)[:2])
+    # Dashes where a UUID has them: PostgreSQL matches the prefix against the dashed text.
+    prefix = "-".join(digits[start:end] for start, end in UUID_GROUPS if digits[start:end])
+    matches = list(WBToken.objects.filter(pk__startswith=prefix)[:2])
     if len(matches) != 1:
         message = (
             _("No token ID starts with %(id)s.")

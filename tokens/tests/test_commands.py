@@ -1,0 +1,761 @@
+"""The token desk from a terminal: wb_tokens, rotate_wb_token_keys and generate_keys.
+
+Every command run here goes through `cli`, which fails the test if a token, a ciphertext
+or a full fingerprint ever reaches standard output, standard error or an error message.
+"""
+
+import io
+import json
+import logging
+import sys
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+import pytest
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from tokens.crypto import TokenCipher, decode_key, envelope_key_id, get_cipher, key_id
+from tokens.management.commands import wb_tokens
+from tokens.models import WBToken, WBTokenCheck
+from tokens.pacing import SellerPacer
+from tokens.presentation import expiry_text
+from tokens.services import fill_from_token, read_pasted_token, token_create
+from tokens.wb import WBOutcome
+from wbapi.buckets import Buckets
+from wberp.envfile import generate_aes_key
+
+from .conftest import SELLER
+
+pytestmark = pytest.mark.django_db
+Status = WBToken.Status
+
+KEY_A = generate_aes_key()
+KEY_B = generate_aes_key()
+FINGERPRINT_KEY = generate_aes_key()
+ID_A = key_id(decode_key(KEY_A))
+ID_B = key_id(decode_key(KEY_B))
+
+
+@pytest.fixture(autouse=True)
+def fast_setup(settings):
+    """Fixed keys, and users created without the slow production password hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.WB_TOKEN_KEYS = [KEY_A]
+    settings.WB_TOKEN_FINGERPRINT_KEY = FINGERPRINT_KEY
+
+
+class FakeStdin(io.StringIO):
+    def __init__(self, text: str = "", *, tty: bool = False) -> None:
+        super().__init__(text)
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@dataclass
+class Result:
+    out: str
+    err: str
+    error: CommandError | None = None
+
+
+class CLI:
+    def __init__(self, monkeypatch) -> None:
+        self.monkeypatch = monkeypatch
+        self.secrets: list[str] = []
+
+    def __call__(self, *args: str, stdin: str = "", tty: bool = False) -> Result:
+        result = self.run(*args, stdin=stdin, tty=tty)
+        assert result.error is None, (result.error, result.err)
+        return result
+
+    def fails(self, *args: str, stdin: str = "", tty: bool = False) -> Result:
+        result = self.run(*args, stdin=stdin, tty=tty)
+        assert isinstance(result.error, CommandError), result
+        assert result.error.returncode == 1
+        return result
+
+    def run(self, *args: str, stdin: str, tty: bool) -> Result:
+        self.monkeypatch.setattr(sys, "stdin", FakeStdin(stdin, tty=tty))
+        stored_before = self.stored_secrets()
+        out, err = io.StringIO(), io.StringIO()
+        try:
+            call_command(*args, stdout=out, stderr=err)
+        except CommandError as exc:
+            result = Result(out.getvalue(), err.getvalue(), exc)
+        else:
+            result = Result(out.getvalue(), err.getvalue())
+        shown = "\n".join([result.out, result.err, str(result.error or "")])
+        for secret in [*self.secrets, *stored_before, *self.stored_secrets()]:
+            assert secret not in shown, f"a secret was shown by {args}"
+        return result
+
+    def stored_secrets(self) -> list[str]:
+        rows = WBToken.objects.values_list("ciphertext", "fingerprint")
+        return [value for row in rows for value in row]
+
+
+@pytest.fixture
+def cli(monkeypatch):
+    return CLI(monkeypatch)
+
+
+@pytest.fixture
+def mint(mint, cli):
+    """Every token minted in a test is a secret that no command may print."""
+
+    def remembered(**options) -> str:
+        raw = mint(**options)
+        cli.secrets += [raw, *raw.split(".")[1:]]
+        return raw
+
+    return remembered
+
+
+@pytest.fixture
+def store(mint):
+    """Store a token through the service, each by default of its own seller (own WB limits)."""
+
+    def store(name: str, **options) -> tuple[WBToken, str]:
+        options.setdefault("seller_name", f"{SELLER} {name}")
+        raw = mint(**options)
+        return token_create(name=name, raw_token=raw, by=None), raw
+
+    return store
+
+
+def store_without_wb(raw: str, name: str, *, pk: uuid.UUID) -> WBToken:
+    """A row as token_create would leave it unchecked, with a chosen id."""
+    token = WBToken(pk=pk, name=name)
+    fill_from_token(token, read_pasted_token(raw), WBOutcome(), Status.UNCHECKED)
+    token.save(force_insert=True)
+    return token
+
+
+def assert_nothing_saved() -> None:
+    assert not WBToken.objects.exists()
+    assert not WBTokenCheck.objects.exists()
+    assert not LogEntry.objects.exists()
+
+
+def lines(text: str) -> list[str]:
+    return text.strip().splitlines()
+
+
+# --- add ----------------------------------------------------------------------------------
+
+
+def test_add_reads_the_token_from_stdin_and_stores_it(cli, mint, wb):
+    raw = mint()
+
+    result = cli("wb_tokens", "add", "--name", "Main shop", stdin=f"{raw}\n")
+
+    token = WBToken.objects.get()
+    assert token.name == "Main shop" and token.status == Status.VALID
+    assert get_cipher().decrypt(token.ciphertext, row_id=token.pk) == raw
+    assert token.created_by is None
+    assert result.out.strip() == (
+        f"Added Main shop: {SELLER}, Valid, {expiry_text(token)}. ID {token.pk}"
+    )
+    assert result.err == ""
+    assert wb.request_count(host="common-api") == 2
+
+
+def test_add_on_a_terminal_asks_with_a_hidden_prompt(cli, mint, monkeypatch):
+    raw = mint()
+    prompts = []
+
+    def getpass(prompt: str) -> str:
+        prompts.append(prompt)
+        return raw
+
+    monkeypatch.setattr("getpass.getpass", getpass)
+
+    cli("wb_tokens", "add", "--name", "Main shop", tty=True)
+
+    assert prompts == ["WB token (input hidden): "]
+    assert WBToken.objects.get().hint == raw[-4:]
+
+
+@pytest.mark.parametrize("option", ["--token", "--raw-token", "--secret", None])
+def test_there_is_no_way_to_pass_the_token_on_the_command_line(mint, monkeypatch, option):
+    raw = mint()
+    monkeypatch.setattr(sys, "stdin", FakeStdin(""))
+    args = ["wb_tokens", "add", "--name", "X", *([option] if option else []), raw]
+
+    with pytest.raises(CommandError, match="unrecognized arguments"):
+        call_command(*args, stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert_nothing_saved()
+
+
+def test_add_needs_a_name(cli, mint):
+    result = cli.fails("wb_tokens", "add", stdin=mint())
+    assert "--name" in str(result.error)
+    assert_nothing_saved()
+
+
+def test_add_refuses_a_revoked_token(cli, mint, wb):
+    raw = mint()
+    wb.revoke(raw)
+
+    result = cli.fails("wb_tokens", "add", "--name", "X", stdin=raw)
+
+    assert str(result.error) == (
+        "WB rejected the token: it is unknown, revoked or expired. "
+        "Create a new token in the seller cabinet."
+    )
+    assert_nothing_saved()
+
+
+def test_add_refuses_an_expired_token_without_asking_wb(cli, mint, wb):
+    raw = mint(expires_at=timezone.now() - timedelta(minutes=1))
+
+    result = cli.fails("wb_tokens", "add", "--name", "X", stdin=raw)
+
+    assert str(result.error).startswith("This token expired on ")
+    assert "WB tokens cannot be renewed" in str(result.error)
+    assert wb.request_count() == 0
+    assert_nothing_saved()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("not-a-token", "This is not a WB token: a token has three parts separated by dots."),
+        ("", "Paste the token: the field is empty."),
+        ("aaa.bbb ccc.ddd", "The token contains spaces or line breaks. Copy it again as one line."),
+    ],
+)
+def test_add_refuses_a_malformed_token(cli, wb, text, message):
+    result = cli.fails("wb_tokens", "add", "--name", "X", stdin=text)
+    assert str(result.error) == message
+    assert wb.request_count() == 0
+    assert_nothing_saved()
+
+
+def test_add_refuses_a_duplicate(cli, store):
+    _token, raw = store("First")
+    result = cli.fails("wb_tokens", "add", "--name", "Second", stdin=raw)
+    assert str(result.error) == "This token is already stored as “First”."
+    assert WBToken.objects.count() == 1
+
+
+def test_add_refuses_when_wb_is_unavailable(cli, mint, wb):
+    wb.set_fault("status", status=503)
+    result = cli.fails("wb_tokens", "add", "--name", "X", stdin=mint())
+    assert "WB did not answer in time or is unavailable" in str(result.error)
+    assert_nothing_saved()
+
+
+def test_add_allow_unverified_saves_it_unchecked_when_wb_is_unavailable(cli, mint, wb):
+    wb.set_fault("status", status=503)
+
+    result = cli("wb_tokens", "add", "--name", "X", "--allow-unverified", stdin=mint())
+
+    token = WBToken.objects.get()
+    assert token.status == Status.UNCHECKED and token.last_error_code == "wb_unavailable"
+    assert token.checks.get().outcome == Status.UNCHECKED
+    assert result.out.strip() == f"Added X: —, Not checked, {expiry_text(token)}. ID {token.pk}"
+
+
+def test_add_allow_unverified_still_refuses_a_revoked_token(cli, mint, wb):
+    raw = mint()
+    wb.revoke(raw)
+    cli.fails("wb_tokens", "add", "--name", "X", "--allow-unverified", stdin=raw)
+    assert_nothing_saved()
+
+
+# --- list ---------------------------------------------------------------------------------
+
+
+def test_list_prints_one_line_per_token_in_name_order(cli, store):
+    second, _ = store("Zeta shop")
+    first, _ = store("Alpha shop")
+
+    result = cli("wb_tokens", "list")
+
+    assert [line.split()[0] for line in lines(result.out)] == [str(first.pk), str(second.pk)]
+    for line, token in zip(lines(result.out), (first, second), strict=True):
+        for part in (token.name, token.seller_name[:24], "Personal", "Valid", expiry_text(token)):
+            assert part in line
+    assert result.err == ""
+
+
+def test_list_of_nothing_prints_nothing(cli):
+    assert cli("wb_tokens", "list").out == ""
+    assert json.loads(cli("wb_tokens", "list", "--json").out) == []
+
+
+def test_list_json_shows_hint_and_fingerprint_prefix_but_no_secret(cli, store):
+    token, raw = store("Main shop", categories="content,statistics", read_only=True)
+
+    [row] = json.loads(cli("wb_tokens", "list", "--json").out)
+
+    assert row["id"] == str(token.pk)
+    assert row["hint"] == raw[-4:]
+    assert row["fingerprint"] == token.fingerprint[:8]
+    assert (row["name"], row["status"], row["type"]) == ("Main shop", "valid", "personal")
+    assert (row["seller_name"], row["seller_tin"]) == (f"{SELLER} Main shop", "7700000000")
+    assert row["categories"] == ["content", "statistics"] and row["read_only"] is True
+    assert row["days_left"] == token.days_left() and row["expires_at"] == (
+        token.expires_at.isoformat()
+    )
+    assert row["last_error"] == "" and row["last_checked_at"] is not None
+    assert not {"ciphertext", "token", "raw_token", "secret"} & set(row)
+
+
+def test_list_filters_by_status(cli, store):
+    valid, _ = store("Valid one")
+    invalid, _ = store("Invalid one")
+    WBToken.objects.filter(pk=invalid.pk).update(status=Status.INVALID)
+
+    rows = json.loads(cli("wb_tokens", "list", "--json", "--status", "invalid").out)
+    assert [row["id"] for row in rows] == [str(invalid.pk)]
+    assert cli("wb_tokens", "list", "--status", "valid").out.startswith(str(valid.pk))
+    assert cli("wb_tokens", "list", "--status", "expired").out == ""
+
+
+def test_list_refuses_an_unknown_status(cli):
+    result = cli.fails("wb_tokens", "list", "--status", "bogus")
+    assert "invalid choice: 'bogus'" in str(result.error)
+
+
+def test_list_filters_tokens_expiring_soon(cli, store):
+    soon, _ = store("Soon", days=3)
+    store("Later", days=100)
+    expired, _ = store("Expired")
+    WBToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(days=1))
+
+    rows = json.loads(cli("wb_tokens", "list", "--json", "--expiring-days", "7").out)
+
+    assert [row["id"] for row in rows] == [str(soon.pk)]
+    assert rows[0]["days_left"] == 2
+    assert len(lines(cli("wb_tokens", "list", "--expiring-days", "365").out)) == 2
+
+
+# --- check --------------------------------------------------------------------------------
+
+
+def test_check_all_prints_progress_and_a_summary_and_succeeds(cli, store, wb):
+    first, _ = store("Alpha")
+    second, _ = store("Beta")
+
+    result = cli("wb_tokens", "check", "--all")
+
+    assert lines(result.out) == [
+        f"✓ Alpha ({first.pk}): Valid",
+        f"✓ Beta ({second.pk}): Valid",
+        "Checked 2 tokens. Valid: 2",
+    ]
+    assert result.err == ""
+    for token in (first, second):
+        token.refresh_from_db()
+        assert token.check_count == 2
+        assert token.checks.first().trigger == WBTokenCheck.Trigger.COMMAND
+
+
+def test_check_all_fails_when_a_token_was_revoked(cli, store, wb):
+    first, _ = store("Alpha")
+    second, raw = store("Beta")
+    wb.revoke(raw)
+
+    result = cli.fails("wb_tokens", "check", "--all")
+
+    assert str(result.error) == "Some tokens are not valid or could not be checked."
+    assert lines(result.out) == [
+        f"✓ Alpha ({first.pk}): Valid",
+        "Checked 2 tokens. Valid: 1, Invalid: 1",
+    ]
+    assert lines(result.err) == [
+        f"✗ Beta ({second.pk}): Invalid — WB rejected the token: it is unknown, revoked or "
+        "expired. Create a new token in the seller cabinet."
+    ]
+    second.refresh_from_db()
+    assert second.status == Status.INVALID
+
+
+def test_check_all_goes_on_past_an_unreadable_token(cli, store, wb):
+    first, _ = store("Alpha")
+    second, _ = store("Beta")
+    third, _ = store("Gamma")
+    WBToken.objects.filter(pk=second.pk).update(ciphertext=first.ciphertext)
+    pings_before = wb.request_count(path="/ping")
+
+    result = cli.fails("wb_tokens", "check", "--all")
+
+    assert lines(result.err) == [
+        f"! Beta ({second.pk}): The stored token does not match this record or was altered."
+    ]
+    assert lines(result.out) == [
+        f"✓ Alpha ({first.pk}): Valid",
+        f"✓ Gamma ({third.pk}): Valid",
+        "Checked 2 tokens. Valid: 2; not checked: 1",
+    ]
+    assert wb.request_count(path="/ping") == pings_before + 2
+    assert second.checks.count() == 1  # only the one made when it was added
+
+
+def test_check_all_says_when_it_waits_for_wbs_limit_of_a_seller(cli, mint, wb, monkeypatch):
+    now = [1000.0]
+    sleeps = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    def clock() -> float:
+        return now[0]
+
+    monkeypatch.setattr(wb.state, "buckets", Buckets(clock=clock))  # WB sees the same time
+    monkeypatch.setattr(wb_tokens, "SellerPacer", partial(SellerPacer, sleep=sleep, clock=clock))
+    tokens = [store_without_wb(mint(), f"Shop {n}", pk=uuid.uuid4()) for n in range(4)]
+
+    result = cli("wb_tokens", "check", "--all")
+
+    waits = [line for line in lines(result.out) if line.startswith("Waiting")]
+    assert waits == [f"Waiting 10 s for WB's request limit of {tokens[0].seller_sid}…"]
+    assert sleeps == [pytest.approx(10.0)]
+    assert lines(result.out)[-1] == "Checked 4 tokens. Valid: 4"
+    assert wb.request_count(status=429) == 0
+
+
+def test_check_by_full_id_checks_only_that_token(cli, store):
+    first, _ = store("Alpha")
+    second, _ = store("Beta")
+
+    result = cli("wb_tokens", "check", str(second.pk))
+
+    assert lines(result.out) == [f"✓ Beta ({second.pk}): Valid", "Checked 1 tokens. Valid: 1"]
+    assert WBToken.objects.get(pk=second.pk).check_count == 2
+    assert WBToken.objects.get(pk=first.pk).check_count == 1
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        pytest.param(lambda pk: str(pk)[:6], id="six-characters"),
+        pytest.param(lambda pk: str(pk)[:13].upper(), id="upper-case-with-dash"),
+        pytest.param(lambda pk: pk.hex, id="full-hex-without-dashes"),
+        pytest.param(lambda pk: pk.hex[:12], id="hex-without-dashes-past-the-first-group"),
+        pytest.param(lambda pk: str(pk)[:9], id="ending-in-a-dash"),
+        pytest.param(lambda pk: f" {pk} ", id="padded"),
+    ],
+)
+def test_check_finds_a_token_by_an_unambiguous_id_prefix(cli, mint, wb, spelling):
+    wanted = store_without_wb(
+        mint(), "Wanted", pk=uuid.UUID("abcdef12-3456-4789-8abc-def012345678")
+    )
+    store_without_wb(mint(seller_name="Other"), "Other", pk=uuid.UUID(int=1))
+
+    result = cli("wb_tokens", "check", spelling(wanted.pk))
+
+    assert lines(result.out)[0] == f"✓ Wanted ({wanted.pk}): Valid"
+    assert WBToken.objects.get(pk=wanted.pk).status == Status.VALID
+    assert WBToken.objects.get(name="Other").status == Status.UNCHECKED
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("abcdef", "More than one token ID starts with abcdef; give more of it."),
+        ("abcdef13", "No token ID starts with abcdef13."),
+        ("abc", "abc is not a token ID."),
+        ("shop-1", "shop-1 is not a token ID."),
+        ("ab-cd-e", "ab-cd-e is not a token ID."),
+        ("abcdef12-3456-4789-8abc-def0123456789", "No token ID starts with abcdef12-3456"),
+        ("abcdef12-0000-4000-8000-000000000000", "No token with ID abcdef12-0000-4000-8000-"),
+    ],
+)
+def test_check_refuses_an_id_it_cannot_resolve(cli, mint, value, message):
+    store_without_wb(mint(), "One", pk=uuid.UUID("abcdef12-3456-4789-8abc-def012345678"))
+    store_without_wb(
+        mint(seller_name="Other"), "Two", pk=uuid.UUID("abcdef98-7654-4321-8abc-def012345678")
+    )
+
+    result = cli.fails("wb_tokens", "check", value)
+
+    assert str(result.error).startswith(message)
+    assert not WBTokenCheck.objects.exists()
+
+
+def test_dashes_alone_are_no_id_prefix(cli, mint):
+    store_without_wb(mint(), "One", pk=uuid.UUID("abcdef12-3456-4789-8abc-def012345678"))
+    result = cli.fails("wb_tokens", "delete", "--yes", "--", "--------")
+    assert str(result.error) == "-------- is not a token ID."
+    assert WBToken.objects.exists()
+
+
+@pytest.mark.parametrize("args", [(), ("--all", "0123456789")], ids=["neither", "both"])
+def test_check_needs_either_ids_or_all(cli, args):
+    result = cli.fails("wb_tokens", "check", *args)
+    assert str(result.error) == "Name token IDs or give --all (not both)."
+
+
+def test_check_quiet_prints_only_problems_and_the_summary(cli, store, wb):
+    store("Alpha")
+    second, raw = store("Beta")
+    wb.revoke(raw)
+
+    result = cli.fails("wb_tokens", "check", "--all", "--quiet")
+
+    assert lines(result.out) == ["Checked 2 tokens. Valid: 1, Invalid: 1"]
+    assert lines(result.err)[0].startswith(f"✗ Beta ({second.pk}): Invalid — ")
+
+
+def test_check_quiet_when_all_are_valid_prints_only_the_summary(cli, store):
+    store("Alpha")
+    store("Beta")
+    result = cli("wb_tokens", "check", "--all", "--quiet")
+    assert (result.out, result.err) == ("Checked 2 tokens. Valid: 2\n", "")
+
+
+def test_check_user_attributes_the_audit_entry_to_that_staff_user(cli, store, staff_user):
+    token, _ = store("Alpha")
+
+    cli("wb_tokens", "check", str(token.pk), "--user", staff_user.username)
+
+    entry = LogEntry.objects.get()
+    assert (entry.user, entry.action_flag, entry.object_id) == (staff_user, CHANGE, str(token.pk))
+    assert token.checks.first().checked_by == staff_user
+
+
+def test_without_user_there_is_no_audit_entry_but_a_security_log_line(cli, mint, caplog):
+    raw = mint()
+    with caplog.at_level(logging.INFO, logger="wberp.security"):
+        cli("wb_tokens", "add", "--name", "Main shop", stdin=raw)
+        token = WBToken.objects.get()
+        cli("wb_tokens", "check", str(token.pk))
+
+    assert not LogEntry.objects.exists()
+    messages = [r.getMessage() for r in caplog.records if r.name == "wberp.security"]
+    sid = token.seller_sid
+    assert messages == [
+        f"token {action} user=- token={token.pk} seller={sid} outcome=valid "
+        f"fingerprint={token.fingerprint_prefix}"
+        for action in ("create", "check")
+    ]
+    assert raw not in caplog.text and token.ciphertext not in caplog.text
+
+
+@pytest.mark.parametrize("who", ["nobody", "customer"])
+def test_user_must_be_an_active_staff_user(cli, mint, plain_user, wb, who):
+    result = cli.fails("wb_tokens", "add", "--name", "X", "--user", who, stdin=mint())
+    assert str(result.error) == f"No active staff user {who}."
+    assert_nothing_saved()
+    assert wb.request_count() == 0
+
+
+def test_add_user_records_who_added_it(cli, mint, staff_user):
+    cli("wb_tokens", "add", "--name", "X", "--user", "clerk", stdin=mint())
+    token = WBToken.objects.get()
+    assert token.created_by == staff_user
+    assert LogEntry.objects.get().user == staff_user
+
+
+# --- delete -------------------------------------------------------------------------------
+
+
+def test_delete_yes_deletes_the_token_and_its_history(cli, store):
+    token, _ = store("Alpha")
+    keep, _ = store("Beta")
+
+    result = cli("wb_tokens", "delete", str(token.pk)[:8], "--yes")
+
+    assert result.out.strip() == "Deleted Alpha."
+    assert list(WBToken.objects.all()) == [keep]
+    assert not WBTokenCheck.objects.filter(token_id=token.pk).exists()
+    assert not LogEntry.objects.exists()
+
+
+def test_delete_with_user_is_audited(cli, store, staff_user):
+    token, _ = store("Alpha")
+    cli("wb_tokens", "delete", str(token.pk), "--yes", "--user", "clerk")
+    entry = LogEntry.objects.get()
+    assert (entry.user, entry.action_flag, entry.object_id) == (staff_user, DELETION, str(token.pk))
+
+
+def test_delete_without_yes_and_without_a_terminal_refuses(cli, store):
+    token, _ = store("Alpha")
+    result = cli.fails("wb_tokens", "delete", str(token.pk), stdin="yes\n")
+    assert str(result.error) == "Add --yes to delete without a terminal to confirm in."
+    assert WBToken.objects.filter(pk=token.pk).exists()
+
+
+@pytest.mark.parametrize("answer", ["yes", "YES ", "да"])
+def test_delete_on_a_terminal_deletes_when_confirmed(cli, store, capsys, answer):
+    token, _ = store("Alpha")
+    cli("wb_tokens", "delete", str(token.pk), stdin=f"{answer}\n", tty=True)
+    assert not WBToken.objects.exists()
+    assert f"Delete Alpha of {SELLER} Alpha? Type yes: " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("answer", ["no", "", "y"])
+def test_delete_on_a_terminal_keeps_the_token_unless_confirmed(cli, store, answer):
+    token, _ = store("Alpha")
+    result = cli.fails("wb_tokens", "delete", str(token.pk), stdin=f"{answer}\n", tty=True)
+    assert str(result.error) == "Nothing deleted."
+    assert WBToken.objects.filter(pk=token.pk).exists()
+
+
+def test_delete_of_an_unknown_id_refuses(cli):
+    result = cli.fails("wb_tokens", "delete", str(uuid.UUID(int=7)), "--yes")
+    assert str(result.error).startswith("No token with ID ")
+
+
+# --- rotate_wb_token_keys -----------------------------------------------------------------
+
+
+def key_ids() -> list[str]:
+    return sorted(
+        envelope_key_id(text) for text in WBToken.objects.values_list("ciphertext", flat=True)
+    )
+
+
+def test_rotation_moves_every_token_to_the_first_key(cli, store, settings):
+    store("Alpha")
+    store("Beta")
+    assert key_ids() == [ID_A, ID_A]
+    settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
+
+    result = cli("rotate_wb_token_keys")
+
+    assert lines(result.out) == [
+        f"Re-encrypted 2 tokens with key {ID_B}.",
+        f"Key {ID_B} (primary): 2 tokens",
+        "Every token is under the primary key; keys not listed above can be removed.",
+    ]
+    assert key_ids() == [ID_B, ID_B]
+
+
+def test_after_rotation_the_old_key_can_be_removed(cli, store, settings):
+    tokens = dict([store("Alpha"), store("Beta")])
+    settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
+    cli("rotate_wb_token_keys")
+
+    settings.WB_TOKEN_KEYS = [KEY_B]
+
+    for token, raw in tokens.items():
+        token.refresh_from_db()
+        assert get_cipher().decrypt(token.ciphertext, row_id=token.pk) == raw
+    result = cli("wb_tokens", "check", "--all")
+    assert lines(result.out)[-1] == "Checked 2 tokens. Valid: 2"
+
+
+def test_rotation_is_idempotent(cli, store, settings):
+    store("Alpha")
+    settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
+    cli("rotate_wb_token_keys")
+    ciphertexts = list(WBToken.objects.values_list("ciphertext", flat=True))
+
+    result = cli("rotate_wb_token_keys")
+
+    assert lines(result.out)[:2] == [
+        f"Re-encrypted 0 tokens with key {ID_B}.",
+        f"Key {ID_B} (primary): 1 tokens",
+    ]
+    assert list(WBToken.objects.values_list("ciphertext", flat=True)) == ciphertexts
+
+
+def test_rotation_only_rewrites_tokens_not_under_the_first_key(cli, store, settings):
+    old, _ = store("Alpha")
+    settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
+    new, _ = store("Beta")
+    new_ciphertext = new.ciphertext
+
+    result = cli("rotate_wb_token_keys")
+
+    assert lines(result.out)[:2] == [
+        f"Re-encrypted 1 tokens with key {ID_B}.",
+        f"Key {ID_B} (primary): 2 tokens",
+    ]
+    assert WBToken.objects.get(pk=new.pk).ciphertext == new_ciphertext
+    assert envelope_key_id(WBToken.objects.get(pk=old.pk).ciphertext) == ID_B
+
+
+def test_rotation_in_batches_of_one(cli, store, settings):
+    for name in ("Alpha", "Beta", "Gamma"):
+        store(name)
+    settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
+
+    result = cli("rotate_wb_token_keys", "--batch-size", "1", "--verbosity", "2")
+
+    assert lines(result.out)[:4] == [
+        "1 tokens processed",
+        "2 tokens processed",
+        "3 tokens processed",
+        f"Re-encrypted 3 tokens with key {ID_B}.",
+    ]
+    assert key_ids() == [ID_B] * 3
+
+
+@pytest.mark.parametrize("size", ["0", "-5"])
+def test_rotation_refuses_a_batch_size_below_one(cli, size):
+    result = cli.fails("rotate_wb_token_keys", "--batch-size", size)
+    assert str(result.error) == "--batch-size must be at least 1."
+
+
+def test_verify_counts_tokens_per_key_and_writes_nothing(cli, store, settings):
+    store("Alpha")
+    store("Beta")
+    settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
+    before = dict(WBToken.objects.values_list("pk", "ciphertext"))
+
+    result = cli("rotate_wb_token_keys", "--verify")
+
+    assert lines(result.out) == [f"Key {ID_A}: 2 tokens"]
+    assert dict(WBToken.objects.values_list("pk", "ciphertext")) == before
+
+
+def test_verify_reports_unreadable_tokens_and_writes_nothing(cli, store, settings):
+    first, _ = store("Alpha")
+    second, _ = store("Beta")
+    store("Gamma")
+    WBToken.objects.filter(pk=second.pk).update(ciphertext=first.ciphertext)
+    settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
+    before = dict(WBToken.objects.values_list("pk", "ciphertext"))
+
+    result = cli.fails("rotate_wb_token_keys", "--verify")
+
+    assert str(result.error) == "1 tokens cannot be decrypted with the configured keys."
+    assert lines(result.err) == [f"Unreadable: {second.pk}"]
+    assert lines(result.out) == [f"Key {ID_A}: 3 tokens"]
+    assert dict(WBToken.objects.values_list("pk", "ciphertext")) == before
+
+
+def test_rotation_rewrites_the_readable_tokens_and_reports_the_unreadable(cli, store, settings):
+    first, _ = store("Alpha")
+    second, _ = store("Beta")
+    WBToken.objects.filter(pk=second.pk).update(ciphertext=first.ciphertext)
+    settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
+
+    result = cli.fails("rotate_wb_token_keys")
+
+    assert lines(result.err) == [f"Unreadable: {second.pk}"]
+    assert envelope_key_id(WBToken.objects.get(pk=first.pk).ciphertext) == ID_B
+    assert WBToken.objects.get(pk=second.pk).ciphertext == first.ciphertext
+
+
+# --- generate_keys ------------------------------------------------------------------------
+
+
+def test_generate_keys_prints_two_fresh_distinct_keys(cli):
+    result = cli("generate_keys")
+
+    settings_lines = dict(line.split("=", 1) for line in lines(result.out))
+    assert list(settings_lines) == ["WB_TOKEN_KEYS", "WB_TOKEN_FINGERPRINT_KEY"]
+    keys = list(settings_lines.values())
+    for key in keys:
+        assert len(decode_key(key)) == 32
+        assert set(key) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    assert keys[0] != keys[1]
+    TokenCipher([keys[0]], keys[1])  # a usable configuration
+    assert "rotate_wb_token_keys" in result.err
+    again = dict(line.split("=", 1) for line in lines(cli("generate_keys").out))
+    assert set(again.values()).isdisjoint(keys)
