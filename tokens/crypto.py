@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import hmac
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from functools import cache
@@ -31,6 +32,7 @@ KEY_BYTES = 32
 NONCE_BYTES = 12
 TAG_BYTES = 16
 KEY_ID_LENGTH = 8
+KEY_ID_PATTERN = re.compile(f"[0-9a-f]{{{KEY_ID_LENGTH}}}")
 FINGERPRINT_PREFIX_LENGTH = 8
 _ASSOCIATED_DATA_PREFIX = b"wberp.WBToken:"
 
@@ -68,15 +70,20 @@ class TokenKey:
 class TokenCipher:
     def __init__(self, keys: list[str], fingerprint_key: str) -> None:
         if not keys:
-            raise KeyConfigError("no encryption key configured")
-        decoded = [decode_key(text) for text in keys]
+            raise KeyConfigError("WB_TOKEN_KEYS is empty")
+        decoded = [
+            _setting_key(text, f"WB_TOKEN_KEYS key #{number}")
+            for number, text in enumerate(keys, start=1)
+        ]
         self.keys = [TokenKey(key_id(raw), AESGCM(raw)) for raw in decoded]
         if len({key.id for key in self.keys}) != len(self.keys):
-            raise KeyConfigError("the same key is listed twice")
+            raise KeyConfigError("WB_TOKEN_KEYS: the same key is listed twice")
         self.keys_by_id = {key.id: key for key in self.keys}
-        self._fingerprint_key = decode_key(fingerprint_key)
+        self._fingerprint_key = _setting_key(fingerprint_key, "WB_TOKEN_FINGERPRINT_KEY")
         if self._fingerprint_key in decoded:
-            raise KeyConfigError("the fingerprint key must differ from the encryption keys")
+            raise KeyConfigError(
+                "WB_TOKEN_FINGERPRINT_KEY must differ from every key in WB_TOKEN_KEYS"
+            )
 
     def __repr__(self) -> str:
         return f"TokenCipher(key_ids={[key.id for key in self.keys]!r})"
@@ -109,7 +116,7 @@ class TokenCipher:
     def _parse(self, envelope: str) -> tuple[TokenKey, bytes]:
         version, _sep, rest = envelope.partition(":")
         wanted_id, _sep, body = rest.partition(":")
-        if version != VERSION or not body:
+        if version != VERSION or not body or not KEY_ID_PATTERN.fullmatch(wanted_id):
             raise TokenUnreadable(_("The stored token is not in a known format."))
         key = self.keys_by_id.get(wanted_id)
         if key is None:
@@ -125,6 +132,13 @@ class TokenCipher:
         if len(blob) < NONCE_BYTES + TAG_BYTES:
             raise TokenUnreadable(_("The stored token is not in a known format."))
         return key, blob
+
+
+def _setting_key(text: str, name: str) -> bytes:
+    try:
+        return decode_key(text)
+    except KeyConfigError as exc:
+        raise KeyConfigError(f"{name} is {exc}") from None
 
 
 def envelope_key_id(envelope: str) -> str:

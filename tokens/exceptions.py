@@ -7,13 +7,23 @@ class TokenError(Exception):
     """A request about a token that cannot be done, with a message fit to show.
 
     `field` names the form field the message belongs to (None: the whole form).
+    `can_save_unverified` says the token could be stored unchecked if the person
+    asks for it (WB could not be reached); each caller words that offer its own way.
     The message never contains the token.
     """
 
-    def __init__(self, message: str | Promise, *, code: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str | Promise,
+        *,
+        code: str,
+        field: str | None = None,
+        can_save_unverified: bool = False,
+    ) -> None:
         self.message = str(message)
         self.code = code
         self.field = field
+        self.can_save_unverified = can_save_unverified
         super().__init__(self.message)
 
 

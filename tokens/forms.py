@@ -70,7 +70,12 @@ def run_service(form: forms.BaseForm, service: Callable[..., Result], **kwargs) 
     try:
         return service(**kwargs)
     except TokenError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        message = exc.message
+        if exc.can_save_unverified:
+            message += " " + _("To store the token anyway, tick “%(label)s”.") % {
+                "label": UNVERIFIED_LABEL
+            }
+        form.add_error(exc.field if exc.field in form.fields else None, message)
         return None
 
 

@@ -358,9 +358,7 @@ def status_to_save(outcome: WBOutcome, *, allow_unverified: bool) -> str:
         raise refusal(outcome.error)
     if not allow_unverified:
         error = refusal(outcome.error, field=None)
-        error.message += " " + _(
-            "To store the token anyway, tick “Save even if WB cannot be reached now”."
-        )
+        error.can_save_unverified = True
         raise error
     return Status.UNCHECKED
 

@@ -21,7 +21,7 @@ EMULATOR_URL = "http://127.0.0.1:8010/{host}"
 PRODUCTION_URL = "https://{host}.wildberries.ru"
 
 BAD_KEYS = [
-    pytest.param([], FINGERPRINT_KEY, "no encryption key", id="missing"),
+    pytest.param([], FINGERPRINT_KEY, "WB_TOKEN_KEYS is empty", id="missing"),
     pytest.param([SHORT_KEY], FINGERPRINT_KEY, "16 bytes instead of 32", id="wrong-length"),
     pytest.param(["%%%%"], FINGERPRINT_KEY, "not valid base64", id="malformed"),
     pytest.param([KEY_A, KEY_A], FINGERPRINT_KEY, "listed twice", id="duplicate"),

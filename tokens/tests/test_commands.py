@@ -288,8 +288,8 @@ def test_list_prints_one_line_per_token_in_name_order(cli, store):
     assert result.err == ""
 
 
-def test_list_of_nothing_prints_nothing(cli):
-    assert cli("wb_tokens", "list").out == ""
+def test_list_of_nothing_says_so(cli):
+    assert cli("wb_tokens", "list").out == "No tokens.\n"
     assert json.loads(cli("wb_tokens", "list", "--json").out) == []
 
 
@@ -319,7 +319,7 @@ def test_list_filters_by_status(cli, store):
     rows = json.loads(cli("wb_tokens", "list", "--json", "--status", "invalid").out)
     assert [row["id"] for row in rows] == [str(invalid.pk)]
     assert cli("wb_tokens", "list", "--status", "valid").out.startswith(str(valid.pk))
-    assert cli("wb_tokens", "list", "--status", "expired").out == ""
+    assert cli("wb_tokens", "list", "--status", "expired").out == "No tokens.\n"
 
 
 def test_list_refuses_an_unknown_status(cli):
@@ -432,7 +432,7 @@ def test_check_by_full_id_checks_only_that_token(cli, store):
 
     result = cli("wb_tokens", "check", str(second.pk))
 
-    assert lines(result.out) == [f"✓ Beta ({second.pk}): Valid", "Checked 1 tokens. Valid: 1"]
+    assert lines(result.out) == [f"✓ Beta ({second.pk}): Valid", "Checked 1 token. Valid: 1"]
     assert WBToken.objects.get(pk=second.pk).check_count == 2
     assert WBToken.objects.get(pk=first.pk).check_count == 1
 
@@ -658,7 +658,7 @@ def test_rotation_is_idempotent(cli, store, settings):
 
     assert lines(result.out)[:2] == [
         f"Re-encrypted 0 tokens with key {ID_B}.",
-        f"Key {ID_B} (primary): 1 tokens",
+        f"Key {ID_B} (primary): 1 token",
     ]
     assert list(WBToken.objects.values_list("ciphertext", flat=True)) == ciphertexts
 
@@ -672,7 +672,7 @@ def test_rotation_only_rewrites_tokens_not_under_the_first_key(cli, store, setti
     result = cli("rotate_wb_token_keys")
 
     assert lines(result.out)[:2] == [
-        f"Re-encrypted 1 tokens with key {ID_B}.",
+        f"Re-encrypted 1 token with key {ID_B}.",
         f"Key {ID_B} (primary): 2 tokens",
     ]
     assert WBToken.objects.get(pk=new.pk).ciphertext == new_ciphertext
@@ -687,7 +687,7 @@ def test_rotation_in_batches_of_one(cli, store, settings):
     result = cli("rotate_wb_token_keys", "--batch-size", "1", "--verbosity", "2")
 
     assert lines(result.out)[:4] == [
-        "1 tokens processed",
+        "1 token processed",
         "2 tokens processed",
         "3 tokens processed",
         f"Re-encrypted 3 tokens with key {ID_B}.",
@@ -709,7 +709,7 @@ def test_verify_counts_tokens_per_key_and_writes_nothing(cli, store, settings):
 
     result = cli("rotate_wb_token_keys", "--verify")
 
-    assert lines(result.out) == [f"Key {ID_A}: 2 tokens"]
+    assert lines(result.out) == [f"Key {ID_A}: 2 tokens", "Every token can be decrypted."]
     assert dict(WBToken.objects.values_list("pk", "ciphertext")) == before
 
 
@@ -723,7 +723,7 @@ def test_verify_reports_unreadable_tokens_and_writes_nothing(cli, store, setting
 
     result = cli.fails("rotate_wb_token_keys", "--verify")
 
-    assert str(result.error) == "1 tokens cannot be decrypted with the configured keys."
+    assert str(result.error) == "1 token cannot be decrypted with the configured keys."
     assert lines(result.err) == [f"Unreadable: {second.pk}"]
     assert lines(result.out) == [f"Key {ID_A}: 3 tokens"]
     assert dict(WBToken.objects.values_list("pk", "ciphertext")) == before

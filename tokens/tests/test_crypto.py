@@ -215,7 +215,7 @@ def test_the_fingerprint_reveals_nothing_of_the_token():
 @pytest.mark.parametrize(
     ("keys", "fingerprint_key", "message"),
     [
-        pytest.param([], FINGERPRINT_KEY, "no encryption key", id="empty-list"),
+        pytest.param([], FINGERPRINT_KEY, "WB_TOKEN_KEYS is empty", id="empty-list"),
         pytest.param(["not base64 at all!"], FINGERPRINT_KEY, "not valid base64", id="malformed"),
         pytest.param([KEY_A, "%%%"], FINGERPRINT_KEY, "not valid base64", id="malformed-second"),
         pytest.param(

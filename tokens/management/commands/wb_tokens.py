@@ -6,12 +6,14 @@ command line, where it would stay in the shell history and the process list.
 
 import getpass
 import json
+import re
 import sys
 import uuid
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tokens.exceptions import TokenError
 from tokens.models import MAX_EXPIRY_FILTER_DAYS, WBToken, WBTokenCheck
@@ -20,6 +22,8 @@ from tokens.presentation import expiry_text
 from tokens.services import token_check_many, token_create, token_delete
 
 MIN_ID_PREFIX = 6
+# Anything shaped like a JWT (three dot-separated runs of base64url).
+TOKEN_LIKE = re.compile(r"[\w-]{8,}\.[\w-]{8,}\.[\w-]*")
 UUID_GROUPS = ((0, 8), (8, 12), (12, 16), (16, 20), (20, None))
 
 
@@ -61,6 +65,11 @@ class Command(BaseCommand):
         for sub in (add, check, delete):
             sub.add_argument("--user", help=_("Staff username to record as the actor."))
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.error = redacting_errors(parser.error)
+        return parser
+
     def handle(self, *args, action: str, **options) -> None:
         getattr(self, f"handle_{action}")(**options)
 
@@ -82,6 +91,8 @@ class Command(BaseCommand):
         if json:
             self.stdout.write(dump_json([token_as_dict(token) for token in tokens]))
             return
+        if not tokens:
+            self.stdout.write(_("No tokens."))
         for token in tokens:
             self.stdout.write(
                 f"{token.pk}  {token.name:<24.24}  {token.seller_name or '—':<24.24}  "
@@ -101,7 +112,8 @@ class Command(BaseCommand):
                 allow_unverified=allow_unverified,
             )
         except TokenError as exc:
-            raise CommandError(exc.message) from None
+            hint = _(" Add --allow-unverified to store it unchecked.")
+            raise CommandError(exc.message + (hint if exc.can_save_unverified else "")) from None
         self.stdout.write(
             self.style.SUCCESS(
                 _("Added %(name)s: %(seller)s, %(status)s, %(expiry)s. ID %(id)s")
@@ -135,12 +147,11 @@ class Command(BaseCommand):
             f"{WBToken.Status(status).label}: {count}" for status, count in summary.outcomes.items()
         )
         not_checked = sum(summary.not_checked.values())
+        checked = summary.total - not_checked
         self.stdout.write(
-            _("Checked %(total)d tokens. %(outcomes)s")
-            % {
-                "total": summary.total - not_checked,
-                "outcomes": outcomes,
-            }
+            ngettext("Checked %(count)d token.", "Checked %(count)d tokens.", checked)
+            % {"count": checked}
+            + (f" {outcomes}" if outcomes else "")
             + (_("; not checked: %(count)d") % {"count": not_checked} if not_checked else "")
         )
         if not summary.all_valid:
@@ -183,6 +194,15 @@ class Command(BaseCommand):
                 raise CommandError(_("Nothing deleted."))
         token_delete(token=token, by=find_user(user))
         self.stdout.write(self.style.SUCCESS(_("Deleted %(name)s.") % {"name": token.name}))
+
+
+def redacting_errors(error):
+    """argparse repeats unknown arguments in its error; never repeat a pasted token."""
+
+    def redacted(message: str) -> None:
+        error(TOKEN_LIKE.sub("<hidden>", message))
+
+    return redacted
 
 
 def read_secret(prompt: str) -> str:
