@@ -83,8 +83,17 @@ format: setup-dev ## Reformat the code with ruff
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+# The browser tests drive Debian's chromium (Playwright never downloads a browser).
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+
 .PHONY: test
-test: setup-dev lint ## Set up and run the whole test suite (respects DATABASE_URL)
+test: setup-dev lint chromium ## Set up and run the whole test suite (respects DATABASE_URL)
 	$(MANAGE) makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 

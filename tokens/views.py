@@ -8,14 +8,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from .exceptions import TokenError
-from .forms import TokenAddForm, TokenEditForm, TokenListForm, TokenPreviewForm
+from .forms import COLUMNS, TokenAddForm, TokenEditForm, TokenListForm, TokenPreviewForm
 from .models import WBToken
 from .presentation import category_label
 from .services import token_check, token_delete
@@ -59,7 +60,9 @@ def token_list(request: HttpRequest) -> HttpResponse:
     form = TokenListForm(request.GET)
     context = form.page_context(page_number=request.GET.get("page"))
     template = "tokens/list.html#table" if request.htmx and not request.htmx.boosted else None
-    return render(request, template or "tokens/list.html", {"form": form, **context})
+    return render(
+        request, template or "tokens/list.html", {"form": form, "columns": COLUMNS, **context}
+    )
 
 
 @never_cache
@@ -132,10 +135,14 @@ def token_edit(request: HttpRequest, pk) -> HttpResponse:
 def token_delete_view(request: HttpRequest, pk) -> HttpResponse:
     token = get_object_or_404(WBToken, pk=pk)
     if request.method == "POST":
+        # Deleted on its own page, which is then gone: go to the list instead of refreshing it.
+        on_its_page = request.htmx and request.htmx.current_url_abs_path == token.get_absolute_url()
         token_delete(token=token, by=request.user)
-        return saved(
-            request, _("Token “%(name)s” deleted.") % {"name": token.name}, to="tokens:list"
-        )
+        message = _("Token “%(name)s” deleted.") % {"name": token.name}
+        if on_its_page:
+            messages.success(request, message)
+            return HttpResponseClientRedirect(reverse("tokens:list"))
+        return saved(request, message, to="tokens:list")
     template = "tokens/delete.html#confirm" if request.htmx else "tokens/delete.html"
     return render(request, template, {"token": token, "title": _("Delete token")})
 

@@ -7,6 +7,10 @@ class WberpConfig(AppConfig):
     verbose_name = _("wberp")
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from . import auth_log
+        from .sqlite import install_unicode_like
 
         auth_log.connect()
+        connection_created.connect(install_unicode_like, dispatch_uid="wberp.sqlite.like")

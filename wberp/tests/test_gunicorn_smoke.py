@@ -230,7 +230,7 @@ def test_static_files_are_hashed_compressed_and_cached_for_ever(server):
     urls = re.findall(r'(?:href|src)="(/static/[^"]+)"', page)
     stylesheet = next(url for url in urls if url.startswith("/static/admin/css/base."))
     assert re.fullmatch(r"/static/admin/css/base\.[0-9a-f]{12}\.css", stylesheet)
-    expected_types = {".css": "text/css", ".js": "text/javascript"}
+    expected_types = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
     for url in urls:
         response = server.get(url, HTTPS)
         assert response.status == 200, url

@@ -1,0 +1,687 @@
+"""The token pages in a real browser: Debian's Chromium driven by Playwright.
+
+The app runs in pytest-django's live server (a thread of this process) and calls
+the WB emulator over loopback; Chromium talks to nothing else. Every test also
+fails if the page logged an error to the console, threw, or broke the
+Content-Security-Policy.
+
+Run only these: `pytest -m browser`; leave them out: `pytest -m "not browser"`.
+"""
+
+import os
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlparse
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from playwright.sync_api import Browser, BrowserType, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from conftest import PASSWORD
+from tokens.models import WBToken
+from tokens.services import token_check, token_create
+
+from .conftest import SELLER
+from .test_admin import ALL_PERMS
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # Loopback only: any other host name fails to resolve.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+]
+ARTIFACTS = Path(django_settings.BASE_DIR) / "test-artifacts" / "screenshots"
+DOCS_SCREENSHOT = Path(django_settings.BASE_DIR) / "docs" / "screenshots" / "tokens-list.png"
+UPDATE_SCREENSHOTS = os.environ.get("WBERP_UPDATE_SCREENSHOTS") == "1"
+
+
+# --- Browser ----------------------------------------------------------------------------------
+# pytest-playwright's fixtures, with Playwright's lifetime narrowed to this module.
+#
+# The sync API keeps an asyncio loop marked as running in this thread for as long
+# as Playwright is started, so Django's ORM, seeing it, refuses to work here
+# (SynchronousOnlyOperation). There is no real concurrency: Playwright's loop only
+# runs inside its own calls. DJANGO_ALLOW_ASYNC_UNSAFE lifts the guard exactly
+# while Playwright runs, and this module stops Playwright when its tests are done,
+# so the rest of the suite keeps the guard.
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """The system Chromium; Playwright never downloads a browser."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="module")
+def playwright(_pw_api_request_contexts) -> Iterator[Playwright]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            if _pw_api_request_contexts:
+                _pw_api_request_contexts.instrument(playwright)
+            yield playwright
+
+
+@pytest.fixture(scope="module")
+def browser_type(playwright: Playwright, browser_name: str) -> BrowserType:
+    return getattr(playwright, browser_name)
+
+
+@pytest.fixture(scope="module")
+def launch_browser(browser_type_launch_args: dict, browser_type: BrowserType):
+    return lambda **options: browser_type.launch(**{**browser_type_launch_args, **options})
+
+
+@pytest.fixture(scope="module")
+def browser(launch_browser) -> Iterator[Browser]:
+    browser = launch_browser()
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser_context_args(live_server) -> dict:
+    return {
+        "base_url": live_server.url,
+        "viewport": {"width": 1280, "height": 800},
+        "color_scheme": "light",
+        "locale": "ru-RU",
+        "timezone_id": "Europe/Moscow",
+    }
+
+
+# --- The app ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def app(wb, settings):
+    """The live server calls the emulator: `settings` changes are global, so its thread sees them.
+
+    The `wb` fixture points WB_API_BASE_URL at the emulator. Plain HTTP on loopback,
+    whatever the environment says about HTTPS.
+    """
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    # Logging in through the form hashes the password twice per test; keep that cheap.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return wb
+
+
+class Console:
+    """What the page said that it should not: console errors, uncaught exceptions, CSP reports."""
+
+    def __init__(self, page: Page) -> None:
+        self.problems: list[str] = []
+        page.on("console", self.on_console)
+        page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
+        # Chromium logs a CSP violation as a console error; the DOM event is the second witness.
+        page.expose_function("wberpTestCspViolation", self.on_csp_violation)
+        page.add_init_script(
+            """
+            window.wberpTestCspViolations = [];
+            document.addEventListener("securitypolicyviolation", (event) => {
+                const report = `CSP: ${event.violatedDirective} ${event.blockedURI}`;
+                window.wberpTestCspViolation(report);
+                window.wberpTestCspViolations.push(report);
+            });
+            """
+        )
+
+    def on_csp_violation(self, report: str) -> None:
+        self.problems.append(report)
+
+    def on_console(self, message) -> None:
+        if message.type == "error":
+            self.problems.append(f"console: {message.text} ({message.location.get('url')})")
+
+
+@pytest.fixture(autouse=True)
+def console(page: Page) -> Iterator[Console]:
+    watch = Console(page)
+    yield watch
+    assert watch.problems == []
+
+
+@pytest.fixture
+def manager(app, make_user):
+    return make_user("manager", staff=True, perms=ALL_PERMS)
+
+
+@pytest.fixture
+def viewer(app, make_user):
+    return make_user("viewer", staff=True, perms=["tokens.view_wbtoken"])
+
+
+def log_in(page: Page, user, *, to: str = "/tokens/") -> None:
+    """Through the real login form, as a person would."""
+    page.goto(f"/accounts/login/?next={quote(to)}")
+    page.locator("#id_username").fill(user.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#login-form [type=submit]").click()
+    page.wait_for_url(re.compile(re.escape(to) + "$"))
+
+
+@pytest.fixture
+def visit_as(page: Page, live_server):
+    """Open a page signed in, quicker than the form: a session made server-side, its cookie given
+    to the browser. The tests that go through the login form show that the form gives the same."""
+
+    def visit(user, to: str = "/tokens/") -> Page:
+        client = Client()
+        client.force_login(user)
+        session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+        cookie = {"name": django_settings.SESSION_COOKIE_NAME, "value": session}
+        page.context.add_cookies([{**cookie, "url": live_server.url}])
+        page.goto(to)
+        return page
+
+    return visit
+
+
+@pytest.fixture
+def signed_in(visit_as, manager) -> Page:
+    return visit_as(manager)
+
+
+def row(page: Page, name: str):
+    return page.locator("#token-table tbody tr").filter(
+        has=page.get_by_role("link", name=name, exact=True)
+    )
+
+
+def dialog(page: Page):
+    return page.locator("#dialog")
+
+
+def in_days(days: int) -> str:
+    """The date so many days from now, as the Russian pages write it: "24 февраля 2027 г."."""
+    with translation.override("ru"):
+        return date_format(timezone.localtime() + timedelta(days=days), "DATE_FORMAT")
+
+
+def paste(page: Page, field, text: str) -> None:
+    """As from the clipboard: Ctrl+V into the field."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.evaluate("(text) => navigator.clipboard.writeText(text)", text)
+    field.focus()
+    page.keyboard.press("ControlOrMeta+V")
+
+
+def mark_page(page: Page) -> None:
+    """A marker that survives only as long as the page is not reloaded or left."""
+    page.evaluate("window.wberpTestMarker = 'still here'")
+
+
+def assert_same_page(page: Page) -> None:
+    assert page.evaluate("window.wberpTestMarker") == "still here"
+
+
+# --- Adding -----------------------------------------------------------------------------------
+
+
+def test_logging_in_through_the_form_shows_the_empty_list_with_an_explanation(page, manager):
+    log_in(page, manager)
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Токены WB")
+    expect(page.get_by_role("heading", name="Пока нет токенов")).to_be_visible()
+    expect(page.locator(".empty-state")).to_contain_text("Доступ к API")
+    expect(page.get_by_role("link", name="Добавить первый токен")).to_be_visible()
+    expect(page.locator("#token-table table")).to_have_count(0)
+
+
+def test_adding_a_valid_token_previews_it_then_shows_it_in_the_table(signed_in, mint):
+    page = signed_in
+    raw = mint(categories="content,statistics,prices", days=90)
+    mark_page(page)
+
+    page.get_by_role("link", name="Добавить токен", exact=True).click()
+    expect(dialog(page)).to_be_visible()
+    page.get_by_label("Название").fill("Ромашка, основной")
+    paste(page, page.locator("#id_raw_token"), raw)
+
+    preview = page.locator("#token-preview")
+    expect(preview).to_contain_text("Персональный")
+    expect(preview).to_contain_text("Контент, Цены и скидки, Статистика")
+    expect(preview.locator("dt:text-is('Истекает') + dd")).to_contain_text(in_days(90))
+    assert WBToken.objects.count() == 0
+
+    dialog(page).get_by_role("button", name="Сохранить").click()
+
+    expect(dialog(page)).to_be_hidden()
+    new_row = row(page, "Ромашка, основной")
+    expect(new_row).to_contain_text(SELLER)
+    expect(new_row.locator(".wb-badge.wb-status-valid")).to_have_text("Действителен")
+    expect(page.locator("#toasts .toast")).to_have_text("Токен «Ромашка, основной» добавлен.")
+    assert_same_page(page)
+    assert WBToken.objects.get().seller_name == SELLER
+
+
+def test_adding_a_revoked_token_shows_the_error_in_the_dialog_and_saves_nothing(
+    signed_in, mint, wb
+):
+    page = signed_in
+    raw = mint()
+    wb.revoke(raw)
+
+    page.get_by_role("link", name="Добавить токен", exact=True).click()
+    page.get_by_label("Название").fill("Отозванный")
+    page.locator("#id_raw_token").fill(raw)
+    dialog(page).get_by_role("button", name="Сохранить").click()
+
+    expect(dialog(page).locator(".errorlist")).to_contain_text("WB отклонил токен")
+    expect(dialog(page)).to_be_visible()
+    expect(page.locator(".empty-state")).to_be_visible()
+    assert WBToken.objects.count() == 0
+
+
+def test_adding_a_token_twice_names_the_token_already_stored(page, visit_as, manager, mint):
+    raw = mint()
+    token_create(name="Склад Подольск", raw_token=raw, by=manager)
+    visit_as(manager)
+
+    page.get_by_role("link", name="Добавить токен", exact=True).click()
+    page.get_by_label("Название").fill("Тот же токен")
+    page.locator("#id_raw_token").fill(raw)
+    dialog(page).get_by_role("button", name="Сохранить").click()
+
+    expect(dialog(page).locator(".errorlist")).to_have_text(
+        "Этот токен уже сохранён как «Склад Подольск»."
+    )
+    assert list(WBToken.objects.values_list("name", flat=True)) == ["Склад Подольск"]
+
+
+# --- Checking, finding, changing --------------------------------------------------------------
+
+
+def test_checking_a_token_that_wb_revoked_turns_its_badge_invalid_in_place(
+    page, visit_as, manager, mint, wb
+):
+    raw = mint()
+    token_create(name="Ромашка", raw_token=raw, by=manager)
+    visit_as(manager)
+    badge = row(page, "Ромашка").locator(".wb-badge.wb-status-valid, .wb-badge.wb-status-invalid")
+    expect(badge).to_have_text("Действителен")
+    wb.revoke(raw)
+    mark_page(page)
+
+    row(page, "Ромашка").get_by_role("button", name="Проверить").click()
+
+    expect(badge).to_have_text("Недействителен")
+    expect(badge).to_have_attribute("title", re.compile("WB отклонил токен"))
+    assert_same_page(page)
+    assert WBToken.objects.get().status == WBToken.Status.INVALID
+
+
+THREE_SELLERS = [
+    ("Ромашка", SELLER, "7700000001", "content,statistics,prices"),
+    ("Лютик", "ИП Лютикова А. В.", "500100732259", "marketplace,supplies"),
+    ("Василёк", "ООО Василёк", "7800000003", "marketplace"),
+]
+
+
+@pytest.fixture
+def raw_tokens(mint) -> dict[str, str]:
+    return {
+        name: mint(seller_name=seller, tin=tin, trade_mark="", categories=categories)
+        for name, seller, tin, categories in THREE_SELLERS
+    }
+
+
+@pytest.fixture
+def three_sellers(manager, raw_tokens, wb) -> dict[str, WBToken]:
+    """Three tokens of three sellers; Василёк's was revoked, and a check found out."""
+    tokens = {
+        name: token_create(name=name, raw_token=raw, by=manager) for name, raw in raw_tokens.items()
+    }
+    wb.revoke(raw_tokens["Василёк"])
+    token_check(token=tokens["Василёк"], by=manager)
+    return tokens
+
+
+def list_requests(page: Page) -> list[str]:
+    """URLs of the list's own requests (the table re-rendered) from now on."""
+    urls: list[str] = []
+    page.on(
+        "request", lambda request: urls.append(request.url) if "/tokens/?" in request.url else None
+    )
+    return urls
+
+
+def query_of(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlparse(page.url).query)
+
+
+def test_search_filters_the_rows_as_you_type_after_a_pause(page, visit_as, manager, three_sellers):
+    visit_as(manager)
+    expect(page.locator("#token-table tbody tr")).to_have_count(3)
+    requests = list_requests(page)
+    mark_page(page)
+
+    page.get_by_role("searchbox").press_sequentially("Лютик", delay=20)
+
+    expect(page.locator("#token-table tbody tr")).to_have_count(1)
+    expect(row(page, "Лютик")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"[?&]q="))
+    assert query_of(page)["q"] == ["Лютик"]
+    assert len(requests) == 1, "one request for the whole word, not one per letter"
+    assert_same_page(page)
+
+
+def test_search_ignores_the_case_of_cyrillic_letters(page, visit_as, manager, three_sellers):
+    visit_as(manager, "/tokens/?q=%D0%BB%D1%8E%D1%82%D0%B8%D0%BA")  # "лютик"
+
+    expect(page.get_by_role("searchbox")).to_have_value("лютик")
+    assert page.locator("#token-table tbody tr").count() == 1  # rendered by the server: no wait
+
+
+def test_a_status_filter_narrows_the_rows_and_puts_itself_in_the_url(
+    page, visit_as, manager, three_sellers
+):
+    visit_as(manager)
+    mark_page(page)
+
+    page.get_by_label("Статус").select_option("invalid")
+
+    expect(page).to_have_url(re.compile(r"[?&]status=invalid"))
+    expect(page.locator("#token-table tbody tr")).to_have_count(1)
+    expect(row(page, "Василёк")).to_contain_text("Недействителен")
+    assert_same_page(page)
+
+    page.reload()
+    expect(page.get_by_label("Статус")).to_have_value("invalid")
+    expect(page.locator("#token-table tbody tr")).to_have_count(1)
+
+
+def test_a_column_header_sorts_the_rows_in_place_and_a_second_click_reverses(
+    page, visit_as, manager, three_sellers
+):
+    visit_as(manager)
+    names = page.locator("#token-table tbody tr td:first-child")
+    expect(names).to_have_text(["Василёк", "Лютик", "Ромашка"])
+    mark_page(page)
+
+    page.get_by_role("columnheader", name="Продавец").get_by_role("link").click()
+
+    expect(page).to_have_url(re.compile(r"[?&]sort=seller"))
+    expect(page.get_by_role("columnheader", name="Продавец")).to_have_attribute(
+        "aria-sort", "ascending"
+    )
+    expect(names).to_have_text(["Лютик", "Василёк", "Ромашка"])
+    page.get_by_role("columnheader", name="Продавец").get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"[?&]sort=-seller"))
+    expect(names).to_have_text(["Ромашка", "Василёк", "Лютик"])
+    assert_same_page(page)
+
+
+def test_check_all_shown_checks_the_rows_one_by_one_in_place(
+    page, visit_as, manager, three_sellers, raw_tokens, wb
+):
+    visit_as(manager)
+    wb.revoke(raw_tokens["Ромашка"])
+    mark_page(page)
+
+    page.get_by_role("button", name="Проверить все показанные").click()
+
+    expect(page.locator("#check-all-progress")).to_have_text("Проверено токенов: 3.")
+    expect(row(page, "Ромашка").locator(".wb-badge").first).to_have_text("Недействителен")
+    expect(row(page, "Лютик").locator(".wb-badge").first).to_have_text("Действителен")
+    expect(page.get_by_role("button", name="Проверить все показанные")).to_be_enabled()
+    assert_same_page(page)
+    assert WBToken.objects.filter(checks__trigger="manual").distinct().count() == 3
+
+
+def test_renaming_a_token_through_the_edit_dialog(page, visit_as, manager, three_sellers):
+    visit_as(manager)
+
+    row(page, "Лютик").get_by_role("link", name="Изменить").click()
+
+    name = dialog(page).get_by_label("Название")
+    expect(dialog(page).get_by_role("heading")).to_have_text("Изменение токена")
+    expect(name).to_have_value("Лютик")
+    expect(name).to_be_focused()
+    name.fill("Лютик — склад Коледино")
+    dialog(page).get_by_role("button", name="Сохранить").click()
+
+    expect(dialog(page)).to_be_hidden()
+    expect(row(page, "Лютик — склад Коледино")).to_contain_text("ИП Лютикова А. В.")
+    expect(row(page, "Лютик")).to_have_count(0)
+    expect(page.locator("#toasts .toast")).to_have_text("Токен «Лютик — склад Коледино» сохранён.")
+    three_sellers["Лютик"].refresh_from_db()
+    assert three_sellers["Лютик"].name == "Лютик — склад Коледино"
+
+
+def test_deleting_a_token_through_the_confirm_dialog_removes_its_row(
+    page, visit_as, manager, three_sellers
+):
+    visit_as(manager)
+
+    row(page, "Ромашка").get_by_role("link", name="Удалить").click()
+
+    expect(dialog(page)).to_contain_text("Удалить токен «Ромашка» продавца ООО Ромашка?")
+    dialog(page).get_by_role("button", name="Да, удалить").click()
+
+    expect(dialog(page)).to_be_hidden()
+    expect(row(page, "Ромашка")).to_have_count(0)
+    expect(page.locator("#token-table tbody tr")).to_have_count(2)
+    expect(page.locator("#toasts .toast")).to_have_text("Токен «Ромашка» удалён.")
+    assert sorted(WBToken.objects.values_list("name", flat=True)) == ["Василёк", "Лютик"]
+
+
+def test_renaming_on_the_token_page_updates_it_in_place(page, visit_as, manager, three_sellers):
+    visit_as(manager, three_sellers["Лютик"].get_absolute_url())
+    mark_page(page)
+
+    page.locator("#token-summary").get_by_role("link", name="Изменить").click()
+    dialog(page).get_by_label("Название").fill("Лютик — склад Коледино")
+    dialog(page).get_by_role("button", name="Сохранить").click()
+
+    expect(dialog(page)).to_be_hidden()
+    expect(page.locator("#toasts .toast")).to_have_text("Токен «Лютик — склад Коледино» сохранён.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Лютик — склад Коледино")
+    expect(page.locator("#token-summary")).to_contain_text("ИП Лютикова А. В.")
+    assert_same_page(page)
+
+
+def test_deleting_on_the_token_page_returns_to_the_list(page, visit_as, manager, three_sellers):
+    visit_as(manager, three_sellers["Лютик"].get_absolute_url())
+
+    page.locator("#token-summary").get_by_role("link", name="Удалить").click()
+    dialog(page).get_by_role("button", name="Да, удалить").click()
+
+    expect(page).to_have_url(re.compile(r"/tokens/$"))
+    expect(page.locator(".messagelist")).to_have_text("Токен «Лютик» удалён.")
+    expect(page.locator("#token-table tbody tr")).to_have_count(2)
+
+
+def test_dialogs_open_again_after_one_was_cancelled(page, visit_as, manager, three_sellers):
+    """The table's own htmx settings must not leak into the links inside it."""
+    visit_as(manager)
+
+    row(page, "Ромашка").get_by_role("link", name="Изменить").click()
+    expect(dialog(page).get_by_label("Название")).to_have_value("Ромашка")
+    dialog(page).get_by_role("button", name="Отмена").click()
+    expect(dialog(page)).to_be_hidden()
+
+    row(page, "Лютик").get_by_role("link", name="Удалить").click()
+    expect(dialog(page)).to_contain_text("Удалить токен «Лютик»")
+    dialog(page).get_by_role("link", name="Отмена").click()
+    expect(dialog(page)).to_be_hidden()
+
+    page.get_by_role("link", name="Добавить токен", exact=True).click()
+    expect(dialog(page).get_by_role("heading")).to_have_text("Добавить токен WB")
+
+
+# --- Language, permissions, keyboard, guards --------------------------------------------------
+
+
+def test_the_language_switcher_turns_the_page_english_and_back(page, manager, three_sellers):
+    log_in(page, manager)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Токены WB")
+
+    page.get_by_role("button", name="EN", exact=True).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("WB tokens")
+    expect(page.get_by_role("link", name="Add token", exact=True)).to_be_visible()
+    expect(row(page, "Василёк")).to_contain_text("Invalid")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    page.get_by_role("button", name="RU", exact=True).click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Токены WB")
+    expect(row(page, "Василёк")).to_contain_text("Недействителен")
+    expect(page.locator("html")).to_have_attribute("lang", "ru")
+
+
+def test_a_viewer_sees_tokens_but_no_buttons_that_change_them(page, viewer, three_sellers):
+    log_in(page, viewer)
+
+    expect(page.locator("#token-table tbody tr")).to_have_count(3)
+    expect(page.get_by_role("link", name="Добавить токен")).to_have_count(0)
+    expect(page.get_by_role("button", name="Проверить все показанные")).to_have_count(0)
+    table = page.locator("#token-table tbody")
+    expect(table.get_by_role("button")).to_have_count(0)
+    expect(table.get_by_role("link", name=re.compile("Изменить|Удалить"))).to_have_count(0)
+
+    row(page, "Ромашка").get_by_role("link", name="Ромашка").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ромашка")
+    summary = page.locator("#token-summary")
+    expect(summary).to_contain_text(SELLER)
+    expect(summary.get_by_role("button")).to_have_count(0)
+    expect(summary.get_by_role("link", name=re.compile("Изменить|Удалить"))).to_have_count(0)
+
+
+def test_the_add_dialog_opens_from_the_keyboard_and_escape_gives_focus_back(signed_in):
+    page = signed_in
+    opener = page.get_by_role("link", name="Добавить токен", exact=True)
+
+    opener.focus()
+    page.keyboard.press("Enter")
+
+    expect(dialog(page)).to_be_visible()
+    expect(dialog(page).get_by_label("Название")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog(page)).to_be_hidden()
+    expect(opener).to_be_focused()
+
+
+def test_the_console_watch_would_catch_a_csp_violation(signed_in, console):
+    """The no-console-errors check is not vacuous: an inline script is refused and reported."""
+    page = signed_in
+
+    with page.expect_console_message(lambda message: message.type == "error") as message:
+        page.evaluate(
+            """() => {
+                const script = document.createElement("script");
+                script.textContent = "window.inlineRan = true";
+                document.body.append(script);
+            }"""
+        )
+    page.wait_for_function("() => window.wberpTestCspViolations.length > 0")
+
+    assert "Content Security Policy" in message.value.text
+    assert page.evaluate("window.inlineRan") is None
+    assert any(problem.startswith("CSP: script-src") for problem in console.problems)
+    assert any("Content Security Policy" in problem for problem in console.problems)
+    console.problems.clear()
+
+
+def test_the_browser_reaches_nothing_but_the_loopback(page):
+    with pytest.raises(PlaywrightError, match="ERR_NAME_NOT_RESOLVED"):
+        page.goto("https://seller.wildberries.ru/")
+
+
+# --- Screenshots ------------------------------------------------------------------------------
+
+
+DESK = [
+    # name, seller, INN, trade mark, emulator options
+    ("Ромашка — основной", SELLER, "7700000001", "Romashka",
+     {"categories": "content,prices,marketplace,statistics", "days": 150}),
+    ("Ромашка — отчёты", SELLER, "7700000001", "Romashka",
+     {"categories": "statistics,finance,analytics", "read_only": True, "days": 120}),
+    ("Лютик", "ИП Лютикова Анна Викторовна", "500100732259", "Lutik Home",
+     {"categories": "marketplace,supplies,returns", "days": 9}),
+    ("Василёк — склад", "ООО «Василёк»", "7800000003", "Vasilek",
+     {"categories": "marketplace", "days": 60}),
+    ("Одуванчик (песочница)", "ООО Одуванчик", "5400000004", "Oduvanchik",
+     {"categories": "content,prices", "test": True, "days": 170}),
+    ("Колокольчик", "ООО Колокольчик", "6600000005", "Kolokolchik",
+     {"categories": "feedbacks,chat,promotion", "days": 40}),
+]  # fmt: skip
+
+
+@pytest.fixture
+def realistic_desk(manager, mint, wb) -> dict[str, WBToken]:
+    """An agency's desk after a few months: several sellers, every kind of status."""
+    raws = {
+        name: mint(seller_name=seller, tin=tin, trade_mark=mark, **options)
+        for name, seller, tin, mark, options in DESK
+    }
+    tokens = {
+        name: token_create(name=name, raw_token=raw, by=manager) for name, raw in raws.items()
+    }
+    token_check(token=tokens["Ромашка — основной"], by=manager)
+    wb.revoke(raws["Василёк — склад"])
+    token_check(token=tokens["Василёк — склад"], by=manager)
+    # An older token that has run out; a check on it is decided without asking WB.
+    WBToken.objects.filter(name="Колокольчик").update(expires_at=timezone.now() - timedelta(days=3))
+    token_check(token=WBToken.objects.get(name="Колокольчик"), by=manager)
+    return tokens
+
+
+def screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / name, full_page=True, animations="disabled")
+
+
+def test_screenshots_of_the_list_and_a_token_in_russian_and_english(
+    page, visit_as, manager, mint, realistic_desk
+):
+    """Pictures for people: test-artifacts/screenshots/, and the README's when asked to."""
+    visit_as(manager)
+    expect(page.locator("#token-table tbody tr")).to_have_count(len(DESK))
+    screenshot(page, "tokens-list.ru.png")
+    if UPDATE_SCREENSHOTS:
+        DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=DOCS_SCREENSHOT, full_page=True, animations="disabled")
+    page.emulate_media(color_scheme="dark")
+    screenshot(page, "tokens-list.ru.dark.png")
+    page.emulate_media(color_scheme="light")
+
+    page.get_by_role("link", name="Добавить токен", exact=True).click()
+    page.get_by_label("Название").fill("Лютик — новый")
+    page.locator("#id_raw_token").fill(mint(seller_name="ИП Лютикова Анна Викторовна"))
+    expect(page.locator("#token-preview")).to_contain_text("Персональный")
+    screenshot(page, "token-add-dialog.ru.png")
+    page.keyboard.press("Escape")
+
+    page.get_by_role("link", name="Ромашка — основной").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ромашка — основной")
+    expect(page.locator(".token-history tbody tr")).to_have_count(2)
+    screenshot(page, "token-detail.ru.png")
+
+    page.get_by_role("button", name="EN", exact=True).click()
+    expect(page.get_by_role("heading", name="Check history")).to_be_visible()
+    screenshot(page, "token-detail.en.png")
+
+    page.get_by_role("link", name="WB tokens").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("WB tokens")
+    expect(page.locator("#token-table tbody tr")).to_have_count(len(DESK))
+    screenshot(page, "tokens-list.en.png")
