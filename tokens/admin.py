@@ -13,10 +13,11 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from wbapi.claims import CATEGORY_BITS
 
+from .exceptions import TokenError
 from .forms import (
     EXPIRY_CHOICES,
     OTHER_SELLER_LABEL,
@@ -43,6 +44,7 @@ class WBTokenAddAdminForm(forms.ModelForm):
         model = WBToken
         fields = ["name"]
 
+    @sensitive_variables("cleaned")
     def clean(self) -> dict:
         cleaned = super().clean()
         if not self.errors:
@@ -67,6 +69,7 @@ class WBTokenChangeAdminForm(forms.ModelForm):
         model = WBToken
         fields = ["name"]
 
+    @sensitive_variables("cleaned")
     def clean(self) -> dict:
         cleaned = super().clean()
         if not self.errors:
@@ -253,7 +256,13 @@ class WBTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Check selected tokens with WB"), permissions=["check"])
     def check_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        summary = token_check_many(tokens=queryset, by=request.user)
+        not_checked = []
+
+        def note_refusal(token: WBToken, check: WBTokenCheck | None, error: TokenError | None):
+            if error is not None:
+                not_checked.append((token.name, error.message))
+
+        summary = token_check_many(tokens=queryset, by=request.user, progress=note_refusal)
         valid = summary.outcomes[WBToken.Status.VALID]
         problems = summary.total - valid
         self.message_user(
@@ -266,6 +275,13 @@ class WBTokenAdmin(admin.ModelAdmin):
             % {"total": summary.total, "valid": valid, "problems": problems},
             messages.SUCCESS if problems == 0 else messages.WARNING,
         )
+        # Nothing was sent for these (checks paused, too busy, unreadable): say which and why.
+        for name, reason in not_checked:
+            self.message_user(
+                request,
+                _("“%(name)s” was not checked: %(reason)s") % {"name": name, "reason": reason},
+                messages.WARNING,
+            )
 
     # Columns
 

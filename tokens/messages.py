@@ -54,6 +54,8 @@ def error_detail(exc: WBError) -> str:
             return f"{exc.retry_after:.0f}"
         case AccessDenied():
             return exc.detail or ""
+        case WBError(code="paused"):  # tokens.wb.ChecksPaused, whose module needs the models
+            return exc.until.isoformat()
     return exc.message if exc.code in ("request_rejected", "protocol_error") else ""
 
 

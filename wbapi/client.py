@@ -256,6 +256,9 @@ class WBClient:
         deadline_at: float,
         parse: Callable[[object], Parsed],
     ) -> _Answer[Parsed]:
+        # A wait between attempts may have used up the time: then nothing is sent, so nothing
+        # is counted or recorded as a request to WB.
+        self._remaining(deadline_at)
         self._attempts += 1
         started = self.clock()
         try:

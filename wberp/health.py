@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.recorder import MigrationRecorder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
@@ -29,7 +30,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
     try:
-        connection.ensure_connection()
+        database_answers()
         pending = pending_migrations()
     except DatabaseError as exc:
         logger.warning("Readiness check failed: database unreachable (%s)", type(exc).__name__)
@@ -37,6 +38,17 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if pending:
         return unavailable(f"{pending} unapplied migration(s)")
     return JsonResponse({"status": "ok"})
+
+
+def database_answers() -> None:
+    """One real round trip, which DatabaseError stops.
+
+    Opening a cursor health-checks a persistent connection first (CONN_HEALTH_CHECKS), so
+    one the server has dropped is reopened or fails here, rather than looking alive. Reading
+    the migrations table also tells the migrated database from an empty one, such as a new
+    SQLite file made in place of one that has gone missing.
+    """
+    MigrationRecorder(connection).migration_qs.exists()
 
 
 def unavailable(reason: str) -> JsonResponse:
