@@ -42,7 +42,7 @@ var:
 # and gettext is installed (a fresh clone needs neither).
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
-	@if command -v msgfmt >/dev/null; then $(MANAGE) compilemessages --locale $* -v0; \
+	@if command -v msgfmt >/dev/null; then $(MANAGE) compilemessages --locale $* --ignore '.venv/*' -v0; \
 	else echo "gettext is not installed; using the committed $@"; fi
 
 .PHONY: setup
@@ -101,3 +101,16 @@ test: setup-dev lint chromium ## Set up and run the whole test suite (respects D
 messages: setup-dev ## Update locale/*.po from the code and compile them
 	$(MANAGE) makemessages --locale ru --locale en --ignore '.venv/*' --ignore 'var/*' --no-obsolete
 	$(MANAGE) compilemessages --ignore '.venv/*'
+
+# Load benchmark of the production server (gunicorn, DEBUG off) on a throwaway
+# PostgreSQL database; see bench/README.md. Needs wrk (installed here when run as
+# root) and a PostgreSQL role that may create databases (BENCH_PG_ADMIN_URL).
+# BENCH_ARGS passes options, e.g. BENCH_ARGS=--strict to fail on a missed target.
+.PHONY: bench
+bench: setup ## Load-test the pages on gunicorn + PostgreSQL; results in bench/results/
+	@command -v wrk >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null \
+			|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; \
+		else echo "make bench needs wrk: sudo apt-get install wrk" >&2; exit 1; fi; }
+	$(PY) -m bench $(BENCH_ARGS)

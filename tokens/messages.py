@@ -99,6 +99,6 @@ def _describe_dated(code: str, detail: str) -> str:
             "This token expired on %(date)s. WB tokens cannot be renewed: "
             "create a new one in the seller cabinet."
         ) % {"date": shown}
-    return _("Checks for this seller are paused after WB errors; they resume at %(date)s.") % {
+    return _("Checks for this seller are paused after WB errors; they resume at %(date)s") % {
         "date": shown
     }

@@ -69,7 +69,7 @@ UNAVAILABLE = "WB did not answer in time or is unavailable. Try again later."
 NOT_UNDERSTOOD = "WB sent an answer that could not be understood"
 BUSY = "Too many WB checks are running right now. Try again in a moment."
 PAUSED = "Checks for this seller are paused after WB errors; they resume at"
-PAUSED_NOTE = "WB asked to slow down for this seller: checks resume at"
+PAUSED_NOTE = "Checks of this seller are paused after WB errors or its request limit; they resume at"
 
 
 def limit_used_up(seconds: int) -> str:
@@ -412,7 +412,7 @@ def test_a_429_pauses_that_sellers_checks_and_the_pages_say_until_when(manager, 
     paused.refresh_from_db()
     assert paused.check_count == 2  # a check not tried is not counted
     detail = read(manager.get(detail_url(paused)))
-    assert f"{PAUSED_NOTE} {shown(pause.until, 'SHORT_DATETIME_FORMAT')}." in detail
+    assert f"{PAUSED_NOTE} {shown(pause.until, 'SHORT_DATETIME_FORMAT')}" in detail
 
     wb.clear_faults()
     assert manager.post(check_url(other), **HTMX).status_code == 200
@@ -439,7 +439,7 @@ def test_the_admin_says_which_tokens_were_not_checked_and_until_when(manager, ma
 
     assert response.status_code == 200
     told = [str(message) for message in response.context["messages"]]
-    assert f"“Paused shop” was not checked: {PAUSED} {shown(until, 'DATETIME_FORMAT')}." in told
+    assert f"“Paused shop” was not checked: {PAUSED} {shown(until, 'DATETIME_FORMAT')}" in told
     assert requests_of(wb, paused) == asked
     assert WBToken.objects.get(pk=paused.pk).check_count == 2
     assert WBToken.objects.get(pk=other.pk).check_count == 2

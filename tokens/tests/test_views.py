@@ -239,7 +239,7 @@ def test_a_paused_check_keeps_the_row_and_says_when_it_resumes(manager, make_tok
     assert response.status_code == 200
     assert "возобновятся" in events(response)["showToast"]["message"]
     detail = manager.get(url("detail", token)).content.decode()
-    assert "проверки возобновятся" in detail
+    assert "они возобновятся" in detail
 
 
 def test_renaming_through_the_edit_dialog(manager, make_token):
