@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from .exceptions import TokenUnreadable
 
@@ -92,12 +93,14 @@ class TokenCipher:
     def primary(self) -> TokenKey:
         return self.keys[0]
 
+    @sensitive_variables("plaintext")
     def encrypt(self, plaintext: str, *, row_id: uuid.UUID) -> str:
         nonce = os.urandom(NONCE_BYTES)
         sealed = self.primary.aead.encrypt(nonce, plaintext.encode(), _associated_data(row_id))
         body = base64.urlsafe_b64encode(nonce + sealed).decode()
         return f"{VERSION}:{self.primary.id}:{body}"
 
+    @sensitive_variables("plaintext")
     def decrypt(self, envelope: str, *, row_id: uuid.UUID) -> str:
         key, blob = self._parse(envelope)
         try:
@@ -110,6 +113,7 @@ class TokenCipher:
             ) from None
         return plaintext.decode()
 
+    @sensitive_variables("token")
     def fingerprint(self, token: str) -> str:
         return hmac.new(self._fingerprint_key, token.encode(), hashlib.sha256).hexdigest()
 

@@ -7,6 +7,7 @@ trail (a LogEntry with field names only, and a security log line).
 """
 
 import logging
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from wbapi.claims import TokenClaims, decode_token, normalise_token
 from wbapi.errors import (
@@ -45,6 +47,9 @@ Trigger = WBTokenCheck.Trigger
 User = AbstractBaseUser | None
 
 NAME_MAX_LENGTH = WBToken._meta.get_field("name").max_length
+CLAIM_MAX_LENGTH = min(
+    WBToken._meta.get_field(name).max_length for name in ("seller_sid", "token_id")
+)
 # Errors after which WB's answer cannot change by repeating the same call.
 STATUS_BY_ERROR: dict[type[WBError], str] = {
     InvalidToken: Status.INVALID,
@@ -70,11 +75,13 @@ class PastedToken:
 # --- Reading what people paste ---------------------------------------------------------
 
 
+@sensitive_variables("raw_token")
 def token_preview(*, raw_token: str, now: datetime | None = None) -> TokenClaims:
     """Decode a pasted token locally, refusing malformed and expired ones. No WB call."""
     return read_pasted_token(raw_token, now=now).claims
 
 
+@sensitive_variables("raw_token", "token")
 def read_pasted_token(raw_token: str, *, now: datetime | None = None) -> PastedToken:
     try:
         token = normalise_token(raw_token)
@@ -83,10 +90,33 @@ def read_pasted_token(raw_token: str, *, now: datetime | None = None) -> PastedT
         raise refusal(exc) from None
     if claims.is_expired(now or timezone.now()):
         raise refusal(TokenExpired(claims.expires_at))
+    if not claims_fit(claims):
+        raise TokenError(
+            describe("malformed_token", "bad_claims"), code="malformed_token", field="raw_token"
+        )
     return PastedToken(token, claims, get_cipher().fingerprint(token))
 
 
+def claims_fit(claims: TokenClaims) -> bool:
+    """Whether the seller and token ids fit their columns and can be queried at all.
+
+    WB's are short plain ids; a made-up token may carry any text there, NUL (which
+    PostgreSQL refuses) and lone surrogates (which no database encoding takes) included.
+    """
+    return all(
+        value is None or (len(value) <= CLAIM_MAX_LENGTH and value.isprintable())
+        for value in (claims.seller_sid, claims.token_id)
+    )
+
+
 def clean_name(name: str) -> str:
+    # Control characters (tabs, line breaks, NUL) count as spaces; a lone surrogate (an
+    # undecodable byte from a terminal) becomes U+FFFD. Neither could be stored otherwise.
+    name = "".join(
+        " " if category == "Cc" else "\ufffd" if category == "Cs" else char
+        for char in name
+        for category in [unicodedata.category(char)]
+    )
     name = " ".join(name.split())
     if not name:
         raise TokenError(_("Give the token a name."), code="name_required", field="name")
@@ -120,6 +150,7 @@ def duplicate_error(name: str) -> TokenError:
 # --- Create, update, delete ---------------------------------------------------------------
 
 
+@sensitive_variables("raw_token", "pasted")
 def token_create(*, name: str, raw_token: str, by: User, allow_unverified: bool = False) -> WBToken:
     """Validate a new token with WB and store it encrypted, with its seller and claims."""
     name = clean_name(name)
@@ -142,6 +173,7 @@ def token_create(*, name: str, raw_token: str, by: User, allow_unverified: bool 
     return token
 
 
+@sensitive_variables("raw_token", "pasted")
 def token_update(
     *,
     token: WBToken,
@@ -179,6 +211,7 @@ def token_update(
     return token
 
 
+@sensitive_variables("raw_token", "pasted")
 def read_replacement(token: WBToken, raw_token: str, *, allow_other_seller: bool) -> PastedToken:
     pasted = read_pasted_token(raw_token)
     if pasted.fingerprint == token.fingerprint:
@@ -210,6 +243,7 @@ def token_delete(*, token: WBToken, by: User) -> None:
 # --- Checks -----------------------------------------------------------------------------
 
 
+@sensitive_variables("raw")
 def token_check(*, token: WBToken, by: User, trigger: str = Trigger.MANUAL) -> WBTokenCheck:
     """Re-validate a stored token with WB and record the outcome.
 
@@ -322,6 +356,7 @@ def pk_batches(batch_size: int) -> Iterable[list]:
         last_pk = batch[-1]
 
 
+@sensitive_variables("raw")
 def rotate_batch(
     batch: list[WBToken], cipher: TokenCipher, report: RotationReport, *, verify: bool
 ) -> None:
@@ -363,6 +398,7 @@ def status_to_save(outcome: WBOutcome, *, allow_unverified: bool) -> str:
     return Status.UNCHECKED
 
 
+@sensitive_variables("pasted")
 def fill_from_token(token: WBToken, pasted: PastedToken, outcome: WBOutcome, status: str) -> None:
     claims = pasted.claims
     token.ciphertext = get_cipher().encrypt(pasted.raw, row_id=token.pk)

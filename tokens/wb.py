@@ -23,6 +23,7 @@ from django.core.signals import setting_changed
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from wbapi.claims import COMMON_CATEGORY, TokenClaims
 from wbapi.client import CheckResult, RequestRecord, WBClient
@@ -102,6 +103,7 @@ def paused_until(token: WBToken) -> datetime | None:
     return active_pause(token.seller_sid, host)
 
 
+@sensitive_variables("raw_token")
 def new_client(raw_token: str, *, on_request=None) -> WBClient:
     return WBClient(
         raw_token,
@@ -113,6 +115,7 @@ def new_client(raw_token: str, *, on_request=None) -> WBClient:
     )
 
 
+@sensitive_variables("raw_token")
 def check_token_with_wb(raw_token: str, claims: TokenClaims) -> WBOutcome:
     """Validate a token with WB. Never raises a WBError: it is returned in the outcome."""
     outcome = WBOutcome()

@@ -6,6 +6,7 @@ with `user_login_failed`, and only the username is read here.
 
 import logging
 
+from axes.helpers import get_client_ip_address
 from django.contrib.auth import signals
 from django.http import HttpRequest
 
@@ -13,7 +14,10 @@ logger = logging.getLogger("wberp.security")
 
 
 def client_ip(request: HttpRequest | None) -> str:
-    return request.META.get("REMOTE_ADDR", "-") if request is not None else "-"
+    """The client's address as the login lockout sees it (proxy-aware, see AXES_IP_HEADERS)."""
+    if request is None:
+        return "-"
+    return get_client_ip_address(request) or "-"
 
 
 def on_login(sender, request: HttpRequest, user, **kwargs) -> None:

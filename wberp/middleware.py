@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import translation
@@ -63,8 +63,27 @@ class LanguageMiddleware:
         return response
 
 
+class RejectNulMiddleware:
+    """Answer 400 Bad Request to a query string that holds a NUL character.
+
+    PostgreSQL cannot hold NUL in text, and the admin's list filters pass their values to
+    the database unchecked: `?status__exact=%00` would otherwise be a server error, and a
+    mail to the admins, on every such request. (Forms already refuse NUL in what they read.)
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        for key, values in request.GET.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                raise SuspiciousOperation("NUL character in the query string")
+        return self.get_response(request)
+
+
 # Views reachable without a staff login (namespaced names: "admin:login" is not one).
-PUBLIC_VIEW_NAMES = frozenset({"login", "healthz", "readyz", "set_language"})
+# Logout too: a signed-in user who is not staff must be able to sign out.
+PUBLIC_VIEW_NAMES = frozenset({"login", "logout", "healthz", "readyz", "set_language"})
 
 
 class StaffOnlyMiddleware:

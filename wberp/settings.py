@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "wberp.middleware.RejectNulMiddleware",
     "wberp.middleware.StaffOnlyMiddleware",
     # Last, as django-axes requires, so that it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
@@ -138,11 +139,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Behind a reverse proxy, name the header that carries the client address
-# (e.g. HTTP_X_FORWARDED_FOR); by default the socket address is trusted.
+# (e.g. HTTP_X_FORWARDED_FOR); by default the socket address is trusted. axes reads this
+# setting and the next only through django-ipware, which is therefore a dependency.
 AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IP_HEADERS", default=["REMOTE_ADDR"])
+# A proxy appends the address it saw to X-Forwarded-For: the right-most entry is that
+# one; entries left of it came from the client, which could dodge lockouts with them.
+AXES_IPWARE_PROXY_ORDER = "right-most"
 
 # Sessions end after at most 12 hours, and with the browser.
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=12 * 60 * 60)
+MAX_SESSION_AGE = 12 * 60 * 60
+SESSION_COOKIE_AGE = min(env.int("SESSION_COOKIE_AGE", default=MAX_SESSION_AGE), MAX_SESSION_AGE)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 
@@ -259,3 +265,6 @@ LOGGING = {
     },
 }
 ADMINS = [("Admin", email) for email in env.list("ADMIN_EMAILS", default=[])]
+# Error reports (mails to ADMINS) hide WB tokens even in frames that cannot be marked
+# with @sensitive_variables: the WB client stack, and any value shaped like a token.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "wberp.reporting.TokenSafeExceptionReporterFilter"

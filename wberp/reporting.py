@@ -1,0 +1,86 @@
+"""Error reports (the mail AdminEmailHandler sends, the 500 page's report) without WB tokens.
+
+Django's SafeExceptionReporterFilter, while DEBUG is off, hides the local variables named
+by `@sensitive_variables` (in the marked function and in everything it calls) and the POST
+fields named by `@sensitive_post_parameters`. The token desk marks its own functions so;
+this filter covers the frames that cannot be marked:
+
+- every local variable of a frame in the WB client stack (`wbapi`, which stays free of
+  Django, and `requests`, `urllib3`, `http.client` below it, which hold the Authorization
+  header);
+- in any other frame, a value whose text holds something shaped like a token (a JWT, or a
+  long run of base64url characters), e.g. Django's own form code while it cleans a pasted
+  token;
+- the `raw_token` POST field, and any POST value shaped like a token, on every view.
+"""
+
+import re
+
+from django.http import HttpRequest
+from django.utils.datastructures import MultiValueDict
+from django.views.debug import SafeExceptionReporterFilter
+
+# A JWT (a WB token is one: its header always starts with `{"`, i.e. "eyJ")...
+JWT = re.compile(r"eyJ[\w-]{5,}\.[\w-]{8,}\.[\w-]*", re.ASCII)
+# ...or a piece of one: a base64url run too long for a word, a number or a UUID, mixing
+# upper case, lower case and digits as random bytes do (and identifiers do not).
+LONG_RUN = re.compile(r"[A-Za-z0-9_-]{40,}")
+# Modules whose frames may hold a token under any name.
+OPAQUE_MODULES = ("wbapi", "requests", "urllib3", "http.client")
+TOKEN_FIELDS = ("raw_token",)
+
+
+def looks_like_token(value: object) -> bool:
+    try:
+        text = value if isinstance(value, str) else repr(value)
+    except Exception:  # a broken repr is the report's problem, not a token
+        return False
+    return JWT.search(text) is not None or any(map(is_random, LONG_RUN.findall(text)))
+
+
+def is_random(run: str) -> bool:
+    return (
+        any(c.isupper() for c in run)
+        and any(c.islower() for c in run)
+        and any(c.isdigit() for c in run)
+    )
+
+
+def in_opaque_module(module: str) -> bool:
+    return any(module == name or module.startswith(f"{name}.") for name in OPAQUE_MODULES)
+
+
+class TokenSafeExceptionReporterFilter(SafeExceptionReporterFilter):
+    def get_traceback_frame_variables(self, request: HttpRequest | None, tb_frame) -> list:
+        variables = super().get_traceback_frame_variables(request, tb_frame)
+        if not self.is_active(request):
+            return variables
+        if in_opaque_module(tb_frame.f_globals.get("__name__", "")):
+            return [(name, self.cleansed_substitute) for name, _value in variables]
+        return [
+            (name, self.cleansed_substitute if looks_like_token(value) else value)
+            for name, value in variables
+        ]
+
+    def get_cleansed_multivaluedict(self, request: HttpRequest, multivaluedict: MultiValueDict):
+        cleansed = super().get_cleansed_multivaluedict(request, multivaluedict)
+        return self._without_tokens(request, cleansed)
+
+    def get_post_parameters(self, request: HttpRequest | None):
+        parameters = super().get_post_parameters(request)
+        return self._without_tokens(request, parameters) if request is not None else parameters
+
+    def _without_tokens(self, request: HttpRequest, parameters):
+        if not self.is_active(request):
+            return parameters
+        sensitive = [
+            key
+            for key, values in parameters.lists()
+            if key in TOKEN_FIELDS or any(looks_like_token(value) for value in values)
+        ]
+        if not sensitive:
+            return parameters
+        parameters = parameters.copy()
+        for key in sensitive:
+            parameters[key] = self.cleansed_substitute
+        return parameters

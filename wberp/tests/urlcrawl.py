@@ -1,0 +1,115 @@
+"""Every URL pattern of the URLconf, and a real URL for each, for tests that visit them all.
+
+Patterns are walked from `get_resolver()`, admin included, so that a new URL is visited by
+the crawling tests without anyone adding it by hand. Converters are filled with the id of
+a real object: the stored token, or a row of the model an admin URL is about.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Model
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+
+from tokens.models import WBToken
+
+ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
+REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+# The admin's catch-all pattern answers any URL nothing else matches.
+UNKNOWN_ADMIN_PAGE = "no-such-page/"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One URL pattern: `key` is its view name, or its route text when it has no name."""
+
+    key: str
+    route: str
+    callback: Callable
+
+
+def all_routes() -> list[Route]:
+    return list(_walk(get_resolver().url_patterns, prefix="", namespace=""))
+
+
+def _walk(patterns, *, prefix: str, namespace: str) -> Iterator[Route]:
+    for pattern in patterns:
+        route = _join(prefix, str(pattern.pattern))
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(part for part in (namespace, pattern.namespace) if part)
+            yield from _walk(pattern.url_patterns, prefix=route, namespace=inner)
+        elif isinstance(pattern, URLPattern):
+            name = ":".join(part for part in (namespace, pattern.name) if part)
+            yield Route(name if pattern.name else route, route, pattern.callback)
+
+
+def _join(prefix: str, piece: str) -> str:
+    """As Django's resolver joins routes: a nested regex loses its leading ^."""
+    return prefix + piece.removeprefix("^") if prefix else piece
+
+
+@dataclass
+class Samples:
+    """Real objects to put into URLs: the stored token, and one row per admin model."""
+
+    token: WBToken
+    rows: dict[type[Model], object] = field(default_factory=dict)
+
+    def value(self, route: str, param: str) -> str:
+        if param == "content_type_id":
+            return str(ContentType.objects.get_for_model(WBToken).pk)
+        if route.startswith("admin/r/") and param == "object_id":
+            return str(self.token.pk)
+        if param == "app_label":
+            return WBToken._meta.app_label
+        if param == "url":
+            return UNKNOWN_ADMIN_PAGE
+        if route.startswith("admin/") and param in ("object_id", "id"):
+            app_label, model_name = route.split("/")[1:3]
+            return str(self.row(apps.get_model(app_label, model_name)).pk)
+        if route.startswith("tokens/") and param == "pk":
+            return str(self.token.pk)
+        raise LookupError(f"No sample value for <{param}> in {route}: add one to urlcrawl.py")
+
+    def row(self, model: type[Model]):
+        if model is WBToken:
+            return self.token
+        if model in self.rows:
+            return self.rows[model]
+        first = model._default_manager.order_by("pk").first()
+        assert first is not None, f"No {model.__name__} to visit: add one in make_objects()"
+        return first
+
+    def url(self, route: Route) -> str:
+        def fill(match: re.Match) -> str:
+            return self.value(route.route, match.group(1))
+
+        path = ROUTE_PARAM.sub(fill, REGEX_GROUP.sub(fill, route.route))
+        url = "/" + path.replace("^", "").replace("$", "")
+        match = resolve(url)
+        assert match.route == route.route, f"{url} resolves to {match.route}, not {route.route}"
+        return url
+
+
+def make_objects(token: WBToken) -> Samples:
+    """A row of its own for every model the admin lists, so that object URLs are real.
+
+    Its own, so that the users who crawl are not the user whose delete page is posted to.
+    """
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    who = {"user_agent": "pytest", "ip_address": "192.0.2.1", "username": "someone"}
+    who |= {"http_accept": "text/html", "path_info": "/accounts/login/"}
+    rows = [
+        get_user_model().objects.create(username="visited-user"),
+        Group.objects.create(name="Visited group"),
+        AccessAttempt.objects.create(**who, get_data="", post_data="", failures_since_start=1),
+        AccessFailureLog.objects.create(**who),
+        AccessLog.objects.create(**who),
+    ]
+    return Samples(token=token, rows={type(row): row for row in rows})
