@@ -13,6 +13,7 @@ admin.site.site_url = "/"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("whoami", views.whoami, name="whoami"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
