@@ -241,3 +241,6 @@ class WBPause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seller_sid}@{self.host} until {self.until}"
+
+    def is_active(self) -> bool:
+        return self.until is not None and self.until > timezone.now()

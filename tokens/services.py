@@ -259,8 +259,9 @@ def token_check(*, token: WBToken, by: User, trigger: str = Trigger.MANUAL) -> W
         raise refusal(outcome.error, field=None)
     status = status_of(outcome)
     with transaction.atomic():
-        WBToken.objects.filter(pk=token.pk).update(**check_fields(outcome, status))
-        count_check(token, outcome, status)
+        WBToken.objects.filter(pk=token.pk).update(
+            **check_fields(outcome, status), **counter_increments(outcome, status)
+        )
         check = record_check(token, outcome, status, trigger=trigger, by=by)
         audit(by, token, CHANGE, [{"changed": {"fields": ["status", "last_checked_at"]}}])
     token.refresh_from_db()
@@ -438,13 +439,17 @@ def check_fields(outcome: WBOutcome, status: str) -> dict:
     return fields
 
 
+def counter_increments(outcome: WBOutcome, status: str) -> dict:
+    """A check added to the token's counters in SQL, so that concurrent checks all count."""
+    return {
+        "check_count": F("check_count") + 1,
+        "failed_check_count": F("failed_check_count") + int(status != Status.VALID),
+        "request_count": F("request_count") + len(outcome.records),
+    }
+
+
 def count_check(token: WBToken, outcome: WBOutcome, status: str) -> None:
-    """Add a check to the token's counters in SQL, so that concurrent checks all count."""
-    WBToken.objects.filter(pk=token.pk).update(
-        check_count=F("check_count") + 1,
-        failed_check_count=F("failed_check_count") + int(status != Status.VALID),
-        request_count=F("request_count") + len(outcome.records),
-    )
+    WBToken.objects.filter(pk=token.pk).update(**counter_increments(outcome, status))
 
 
 def record_check(

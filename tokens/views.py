@@ -161,7 +161,14 @@ def token_check_view(request: HttpRequest, pk) -> HttpResponse:
             request, _("Checked: %(outcome)s.") % {"outcome": check.get_outcome_display()}
         )
         return redirect(token)
-    return render(request, check_fragment(request), token_page_context(token))
+    return render_checked(request, token)
+
+
+def render_checked(request: HttpRequest, token: WBToken) -> HttpResponse:
+    """The detail page's summary, or the list row the check button sits in."""
+    if request.htmx.target == "token-summary":
+        return render(request, "tokens/detail.html#summary", token_page_context(token))
+    return render(request, "tokens/list.html#row", {"token": token})
 
 
 def refused(request: HttpRequest, token: WBToken, error: TokenError) -> HttpResponse:
@@ -169,12 +176,5 @@ def refused(request: HttpRequest, token: WBToken, error: TokenError) -> HttpResp
     if not request.htmx:
         messages.error(request, error.message)
         return redirect(token)
-    response = render(request, check_fragment(request), token_page_context(token))
+    response = render_checked(request, token)
     return trigger_client_event(response, "showToast", {"message": error.message, "level": "error"})
-
-
-def check_fragment(request: HttpRequest) -> str:
-    """The detail page's summary, or the list row the check button sits in."""
-    if request.htmx.target == "token-summary":
-        return "tokens/detail.html#summary"
-    return "tokens/list.html#row"

@@ -120,9 +120,13 @@ def check_token_with_wb(raw_token: str, claims: TokenClaims) -> WBOutcome:
     """Validate a token with WB. Never raises a WBError: it is returned in the outcome."""
     outcome = WBOutcome()
     started = time.monotonic()
+    seller_sid = claims.seller_sid or ""
+    pause = None
     try:
         host = check_host(is_test=claims.is_test, categories=claims.categories)
-        raise_if_paused(claims.seller_sid or "", host)
+        pause = WBPause.objects.filter(seller_sid=seller_sid, host=host).first()
+        if pause is not None and pause.is_active():
+            raise ChecksPaused(pause.until)
         with wb_call_slot():
             client = new_client(raw_token, on_request=outcome.records.append)
             outcome.result = client.check(now=timezone.now())
@@ -130,7 +134,7 @@ def check_token_with_wb(raw_token: str, claims: TokenClaims) -> WBOutcome:
         outcome.error = exc
     outcome.duration_ms = round((time.monotonic() - started) * 1000)
     if outcome.records:
-        update_breaker(claims.seller_sid or "", host, outcome.error)
+        update_breaker(seller_sid, host, outcome.error, known=pause)
     return outcome
 
 
@@ -155,16 +159,17 @@ def active_pause(seller_sid: str, host: str) -> datetime | None:
     )
 
 
-def raise_if_paused(seller_sid: str, host: str) -> None:
-    until = active_pause(seller_sid, host)
-    if until is not None:
-        raise ChecksPaused(until)
+def update_breaker(
+    seller_sid: str, host: str, error: WBError | None, *, known: WBPause | None = None
+) -> None:
+    """Close the breaker on success; open it on a 429 or repeated unavailability.
 
-
-def update_breaker(seller_sid: str, host: str, error: WBError | None) -> None:
-    """Close the breaker on success; open it on a 429 or repeated unavailability."""
+    `known` is the breaker row read before the call, so that the usual case (a
+    success with no breaker row) costs no query at all.
+    """
     if error is None:
-        WBPause.objects.filter(seller_sid=seller_sid, host=host).delete()
+        if known is not None:
+            WBPause.objects.filter(pk=known.pk).delete()
         return
     if not isinstance(error, RateLimited | WBUnavailable | ProtocolError):
         return

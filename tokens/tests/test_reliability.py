@@ -69,7 +69,9 @@ UNAVAILABLE = "WB did not answer in time or is unavailable. Try again later."
 NOT_UNDERSTOOD = "WB sent an answer that could not be understood"
 BUSY = "Too many WB checks are running right now. Try again in a moment."
 PAUSED = "Checks for this seller are paused after WB errors; they resume at"
-PAUSED_NOTE = "Checks of this seller are paused after WB errors or its request limit; they resume at"
+PAUSED_NOTE = (
+    "Checks of this seller are paused after WB errors or its request limit; they resume at"
+)
 
 
 def limit_used_up(seconds: int) -> str:
