@@ -99,7 +99,7 @@ test: setup-dev lint chromium ## Set up and run the whole test suite (respects D
 
 .PHONY: messages
 messages: setup-dev ## Update locale/*.po from the code and compile them
-	$(MANAGE) makemessages --locale ru --locale en --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(MANAGE) makemessages --locale ru --locale en --ignore '.venv/*' --ignore 'var/*' --ignore 'bench/*' --ignore 'test-artifacts/*' --no-obsolete
 	$(MANAGE) compilemessages --ignore '.venv/*'
 
 # Load benchmark of the production server (gunicorn, DEBUG off) on a throwaway

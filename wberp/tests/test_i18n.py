@@ -1,4 +1,8 @@
+import gettext
+import json
+
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -26,3 +30,38 @@ def test_unknown_language_cookie_falls_back_to_russian(client, settings):
 
 def test_home_page_text_is_translated(staff_client):
     assert "Обзор" in staff_client.get(reverse("home")).content.decode()
+
+
+def read_po(path) -> list[dict]:
+    """Entries of a .po file: msgctxt, msgid, msgstr (plural forms joined), fuzzy flag."""
+    entries, entry, field = [], {}, None
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if not line.strip():
+            if "msgid" in entry:
+                entries.append(entry)
+            entry, field = {}, None
+        elif line.startswith("#,"):
+            entry["fuzzy"] = "fuzzy" in line
+        elif line.startswith(("msgctxt", "msgid", "msgstr")):
+            keyword, _, value = line.partition(" ")
+            field = "msgstr" if keyword.startswith("msgstr") else keyword
+            entry[field] = entry.get(field, "") + json.loads(value)
+        elif line.startswith('"') and field:
+            entry[field] += json.loads(line)
+    return [e for e in entries if e["msgid"]]
+
+
+RU_PO = settings.BASE_DIR / "locale" / "ru" / "LC_MESSAGES" / "django.po"
+
+
+def test_the_russian_catalogue_is_complete():
+    untranslated = [e["msgid"] for e in read_po(RU_PO) if not e["msgstr"] or e.get("fuzzy")]
+    assert untranslated == []
+
+
+def test_the_compiled_russian_catalogue_matches_its_source():
+    compiled = gettext.GNUTranslations(RU_PO.with_suffix(".mo").open("rb"))
+    singular = [e for e in read_po(RU_PO) if "msgctxt" not in e and "msgid_plural" not in e]
+    assert len(singular) > 100
+    for entry in singular:
+        assert compiled.gettext(entry["msgid"]) == entry["msgstr"], entry["msgid"]
