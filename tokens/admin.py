@@ -18,14 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from wbapi.claims import CATEGORY_BITS
 
 from .exceptions import TokenError
-from .forms import (
-    EXPIRY_CHOICES,
-    OTHER_SELLER_LABEL,
-    UNVERIFIED_HELP,
-    UNVERIFIED_LABEL,
-    TokenField,
-    run_service,
-)
+from .forms import EXPIRY_CHOICES, NewTokenFields, ReplacementTokenFields, run_service
 from .models import EXPIRY_WARNING_DAYS, WBToken, WBTokenCheck
 from .presentation import category_label, expiry_text
 from .services import token_check_many, token_create, token_delete, token_update
@@ -33,11 +26,7 @@ from .services import token_check_many, token_create, token_delete, token_update
 # --- Forms: the service runs when the form is otherwise valid ----------------------------
 
 
-class WBTokenAddAdminForm(forms.ModelForm):
-    raw_token = TokenField()
-    allow_unverified = forms.BooleanField(
-        label=UNVERIFIED_LABEL, help_text=UNVERIFIED_HELP, required=False
-    )
+class WBTokenAddAdminForm(NewTokenFields, forms.ModelForm):
     acting_user = None  # set per request by WBTokenAdmin.get_form
 
     class Meta:
@@ -53,16 +42,7 @@ class WBTokenAddAdminForm(forms.ModelForm):
         return cleaned
 
 
-class WBTokenChangeAdminForm(forms.ModelForm):
-    raw_token = TokenField(
-        label=_("Replace the token"),
-        required=False,
-        help_text=_("Leave empty to keep the stored token."),
-    )
-    allow_other_seller = forms.BooleanField(label=OTHER_SELLER_LABEL, required=False)
-    allow_unverified = forms.BooleanField(
-        label=UNVERIFIED_LABEL, help_text=UNVERIFIED_HELP, required=False
-    )
+class WBTokenChangeAdminForm(ReplacementTokenFields, forms.ModelForm):
     acting_user = None
 
     class Meta:

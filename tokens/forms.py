@@ -86,32 +86,45 @@ UNVERIFIED_HELP = _("The token is then stored as “not checked”; check it lat
 OTHER_SELLER_LABEL = _("The new token may belong to another seller")
 
 
-class TokenAddForm(forms.Form):
-    name = forms.CharField(
-        label=_("Name"),
-        max_length=WBToken._meta.get_field("name").max_length,
-        help_text=WBToken._meta.get_field("name").help_text,
-    )
+class NewTokenFields(forms.Form):
+    """The fields that bring a new token; shared by the pages and the admin."""
+
     raw_token = TokenField()
     allow_unverified = forms.BooleanField(
         label=UNVERIFIED_LABEL, help_text=UNVERIFIED_HELP, required=False
     )
 
-    def save(self, *, by) -> WBToken | None:
-        return run_service(self, token_create, by=by, **self.cleaned_data)
 
+class ReplacementTokenFields(forms.Form):
+    """The fields that replace a stored token; shared by the pages and the admin."""
 
-class TokenEditForm(forms.Form):
-    name = TokenAddForm.base_fields["name"]
     raw_token = TokenField(
         label=_("Replace the token"),
         required=False,
         help_text=_("Leave empty to keep the stored token."),
     )
     allow_other_seller = forms.BooleanField(label=OTHER_SELLER_LABEL, required=False)
-    allow_unverified = forms.BooleanField(
-        label=UNVERIFIED_LABEL, help_text=UNVERIFIED_HELP, required=False
-    )
+    allow_unverified = NewTokenFields.base_fields["allow_unverified"]
+
+
+NAME_FIELD = forms.CharField(
+    label=_("Name"),
+    max_length=WBToken._meta.get_field("name").max_length,
+    help_text=WBToken._meta.get_field("name").help_text,
+)
+
+
+class TokenAddForm(NewTokenFields):
+    name = NAME_FIELD
+    field_order = ["name", "raw_token", "allow_unverified"]
+
+    def save(self, *, by) -> WBToken | None:
+        return run_service(self, token_create, by=by, **self.cleaned_data)
+
+
+class TokenEditForm(ReplacementTokenFields):
+    name = NAME_FIELD
+    field_order = ["name", "raw_token", "allow_other_seller", "allow_unverified"]
 
     def __init__(self, *args, token: WBToken, **kwargs) -> None:
         kwargs.setdefault("initial", {"name": token.name})

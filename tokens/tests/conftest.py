@@ -1,10 +1,18 @@
 import pytest
+from django.test import Client
 from django.utils import translation
 
 from tokens.models import WBToken
 from tokens.services import token_create
 
 SELLER = "ООО Ромашка"
+ALL_PERMS = (
+    "tokens.view_wbtoken",
+    "tokens.add_wbtoken",
+    "tokens.change_wbtoken",
+    "tokens.delete_wbtoken",
+    "tokens.check_wbtoken",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -36,3 +44,21 @@ def make_token(mint, superuser):
         return token_create(name=name, raw_token=mint(**options), by=superuser)
 
     return make
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def manager(make_user) -> Client:
+    """A client of staff with every token permission, but not a superuser."""
+    return logged_in(make_user("manager", staff=True, perms=ALL_PERMS))
+
+
+@pytest.fixture
+def viewer(make_user) -> Client:
+    """A client of staff who may only view tokens."""
+    return logged_in(make_user("viewer", staff=True, perms=["tokens.view_wbtoken"]))

@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -19,13 +18,6 @@ pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:tokens_wbtoken_changelist")
 ADD = reverse("admin:tokens_wbtoken_add")
-ALL_PERMS = (
-    "tokens.view_wbtoken",
-    "tokens.add_wbtoken",
-    "tokens.change_wbtoken",
-    "tokens.delete_wbtoken",
-    "tokens.check_wbtoken",
-)
 
 
 def change_url(token) -> str:
@@ -40,56 +32,41 @@ def history_url(token) -> str:
     return reverse("admin:tokens_wbtoken_history", args=[token.pk])
 
 
-@pytest.fixture
-def clerk_client(make_user):
-    """Staff with every token permission, but not a superuser."""
-    client = Client()
-    client.force_login(make_user("manager", staff=True, perms=ALL_PERMS))
-    return client
-
-
-@pytest.fixture
-def viewer_client(make_user):
-    client = Client()
-    client.force_login(make_user("viewer", staff=True, perms=["tokens.view_wbtoken"]))
-    return client
-
-
 # --- Add ----------------------------------------------------------------------------------
 
 
-def test_adding_a_valid_token_fills_in_the_seller(clerk_client, mint):
+def test_adding_a_valid_token_fills_in_the_seller(manager, mint):
     raw = mint()
-    response = clerk_client.post(ADD, {"name": "Shop", "raw_token": raw})
+    response = manager.post(ADD, {"name": "Shop", "raw_token": raw})
     token = WBToken.objects.get()
     assert response.status_code == 302 and response["Location"] == CHANGELIST
     assert token.seller_name == SELLER and token.status == WBToken.Status.VALID
     assert LogEntry.objects.count() == 1  # the service's, not a second one from the admin
 
 
-def test_adding_a_rejected_token_shows_the_reason_on_the_form(clerk_client, mint, wb):
+def test_adding_a_rejected_token_shows_the_reason_on_the_form(manager, mint, wb):
     raw = mint()
     wb.revoke(raw)
-    response = clerk_client.post(ADD, {"name": "Shop", "raw_token": raw})
+    response = manager.post(ADD, {"name": "Shop", "raw_token": raw})
     assert response.status_code == 200
     assert "WB отклонил токен" in response.content.decode()
     assert raw not in response.content.decode()
     assert not WBToken.objects.exists()
 
 
-def test_adding_while_wb_is_down_needs_the_unverified_box(clerk_client, mint, wb):
+def test_adding_while_wb_is_down_needs_the_unverified_box(manager, mint, wb):
     raw = mint()
     wb.set_fault("status", status=503)
-    response = clerk_client.post(ADD, {"name": "Shop", "raw_token": raw})
+    response = manager.post(ADD, {"name": "Shop", "raw_token": raw})
     assert response.status_code == 200 and not WBToken.objects.exists()
-    response = clerk_client.post(ADD, {"name": "Shop", "raw_token": raw, "allow_unverified": "on"})
+    response = manager.post(ADD, {"name": "Shop", "raw_token": raw, "allow_unverified": "on"})
     assert response.status_code == 302
     assert WBToken.objects.get().status == WBToken.Status.UNCHECKED
 
 
-def test_the_token_field_is_never_rendered_back(clerk_client, mint):
+def test_the_token_field_is_never_rendered_back(manager, mint):
     raw = mint()
-    response = clerk_client.post(ADD, {"name": "", "raw_token": raw})
+    response = manager.post(ADD, {"name": "", "raw_token": raw})
     assert response.status_code == 200
     assert raw not in response.content.decode()
     assert 'type="password"' in response.content.decode()
@@ -98,9 +75,9 @@ def test_the_token_field_is_never_rendered_back(clerk_client, mint):
 # --- Change -------------------------------------------------------------------------------
 
 
-def test_the_change_page_shows_the_summary_and_history(clerk_client, make_token):
+def test_the_change_page_shows_the_summary_and_history(manager, make_token):
     token = make_token(categories="content,finance", read_only=True)
-    page = clerk_client.get(change_url(token)).content.decode()
+    page = manager.get(change_url(token)).content.decode()
     for text in (
         SELLER,
         "7700000000",
@@ -117,23 +94,21 @@ def test_the_change_page_shows_the_summary_and_history(clerk_client, make_token)
     assert get_cipher().decrypt(token.ciphertext, row_id=token.pk) not in page
 
 
-def test_renaming_in_the_admin_keeps_the_secret(clerk_client, make_token):
+def test_renaming_in_the_admin_keeps_the_secret(manager, make_token):
     token = make_token()
-    response = clerk_client.post(change_url(token), {"name": "Renamed", "raw_token": ""})
+    response = manager.post(change_url(token), {"name": "Renamed", "raw_token": ""})
     assert response.status_code == 302
     renamed = WBToken.objects.get()
     assert renamed.name == "Renamed" and renamed.ciphertext == token.ciphertext
 
 
-def test_replacing_with_an_other_sellers_token_asks_for_confirmation(
-    clerk_client, make_token, mint
-):
+def test_replacing_with_an_other_sellers_token_asks_for_confirmation(manager, make_token, mint):
     token = make_token()
     other = mint(seller_name="Другой")
-    response = clerk_client.post(change_url(token), {"name": token.name, "raw_token": other})
+    response = manager.post(change_url(token), {"name": token.name, "raw_token": other})
     assert response.status_code == 200
     assert WBToken.objects.get().seller_name == SELLER
-    response = clerk_client.post(
+    response = manager.post(
         change_url(token), {"name": token.name, "raw_token": other, "allow_other_seller": "on"}
     )
     assert response.status_code == 302
@@ -143,19 +118,19 @@ def test_replacing_with_an_other_sellers_token_asks_for_confirmation(
 # --- Delete and check ---------------------------------------------------------------------
 
 
-def test_deleting_in_the_admin_goes_through_the_service(clerk_client, make_token):
+def test_deleting_in_the_admin_goes_through_the_service(manager, make_token):
     token = make_token()
-    response = clerk_client.post(delete_url(token), {"post": "yes"})
+    response = manager.post(delete_url(token), {"post": "yes"})
     assert response.status_code == 302
     assert not WBToken.objects.exists()
     assert LogEntry.objects.filter(action_flag=3, object_id=str(token.pk)).count() == 1
 
 
-def test_the_check_action_reports_counts(clerk_client, make_token, wb):
+def test_the_check_action_reports_counts(manager, make_token, wb):
     good = make_token("Good")
     bad = make_token("Bad", seller_name="Other seller")
     wb.revoke(get_cipher().decrypt(bad.ciphertext, row_id=bad.pk))
-    response = clerk_client.post(
+    response = manager.post(
         CHANGELIST, {"action": "check_selected", "_selected_action": [good.pk, bad.pk]}, follow=True
     )
     assert "Проверено токенов: 2: действительных 1, с проблемами 1." in response.content.decode()
@@ -191,28 +166,26 @@ def test_staff_without_permissions_are_refused(staff_client, make_token):
     assert WBToken.objects.get().name == token.name
 
 
-def test_view_permission_shows_but_cannot_change_check_or_delete(viewer_client, make_token):
+def test_view_permission_shows_but_cannot_change_check_or_delete(viewer, make_token):
     token = make_token()
-    assert viewer_client.get(CHANGELIST).status_code == 200
-    assert viewer_client.get(change_url(token)).status_code == 200
-    assert viewer_client.get(ADD).status_code == 403
-    assert viewer_client.get(delete_url(token)).status_code == 403
-    assert "check_selected" not in viewer_client.get(CHANGELIST).content.decode()
-    response = viewer_client.post(
-        CHANGELIST, {"action": "check_selected", "_selected_action": [token.pk]}
-    )
+    assert viewer.get(CHANGELIST).status_code == 200
+    assert viewer.get(change_url(token)).status_code == 200
+    assert viewer.get(ADD).status_code == 403
+    assert viewer.get(delete_url(token)).status_code == 403
+    assert "check_selected" not in viewer.get(CHANGELIST).content.decode()
+    response = viewer.post(CHANGELIST, {"action": "check_selected", "_selected_action": [token.pk]})
     assert token.checks.count() == 1  # nothing ran
     assert response.status_code in (200, 302)
-    response = viewer_client.post(change_url(token), {"name": "Hijacked"})
+    response = viewer.post(change_url(token), {"name": "Hijacked"})
     assert response.status_code == 403
     assert WBToken.objects.get().name == token.name
 
 
-def test_permitted_staff_reach_every_page(clerk_client, make_token):
+def test_permitted_staff_reach_every_page(manager, make_token):
     token = make_token()
     for url in admin_urls(token):
-        assert clerk_client.get(url).status_code == 200, url
-    assert "check_selected" in clerk_client.get(CHANGELIST).content.decode()
+        assert manager.get(url).status_code == 200, url
+    assert "check_selected" in manager.get(CHANGELIST).content.decode()
 
 
 # --- Changelist ---------------------------------------------------------------------------
@@ -244,12 +217,12 @@ def changelist_queries(client) -> int:
     return len(queries)
 
 
-def test_changelist_query_count_does_not_grow_with_tokens(clerk_client):
+def test_changelist_query_count_does_not_grow_with_tokens(manager):
     bulk_tokens(10)
-    with_10 = changelist_queries(clerk_client)
+    with_10 = changelist_queries(manager)
     WBToken.objects.all().delete()
     bulk_tokens(200)
-    assert changelist_queries(clerk_client) == with_10
+    assert changelist_queries(manager) == with_10
 
 
 @pytest.mark.parametrize(
@@ -264,20 +237,20 @@ def test_changelist_query_count_does_not_grow_with_tokens(clerk_client):
         ("q=Seller+1", 1),
     ],
 )
-def test_changelist_filters_and_search(clerk_client, query, expected):
+def test_changelist_filters_and_search(manager, query, expected):
     now = timezone.now()
     bulk_tokens(3)
     WBToken.objects.filter(name="Shop 0000").update(expires_at=now - timedelta(hours=1))
     WBToken.objects.filter(name="Shop 0001").update(
         expires_at=now + timedelta(days=10), scope_mask=1 << 30
     )
-    response = clerk_client.get(f"{CHANGELIST}?{query}")
+    response = manager.get(f"{CHANGELIST}?{query}")
     assert response.status_code == 200
     assert response.context["cl"].result_count == expected
 
 
-def test_the_secret_columns_cannot_be_searched(clerk_client):
+def test_the_secret_columns_cannot_be_searched(manager):
     [token] = bulk_tokens(1)
     for value in (token.fingerprint, token.ciphertext):
-        response = clerk_client.get(CHANGELIST, {"q": value})
+        response = manager.get(CHANGELIST, {"q": value})
         assert response.context["cl"].result_count == 0

@@ -31,7 +31,7 @@ from tokens.exceptions import TokenError
 from tokens.models import WBToken
 from tokens.services import token_create
 
-from .test_admin import ALL_PERMS
+from .conftest import ALL_PERMS
 
 pytestmark = pytest.mark.django_db
 

@@ -27,8 +27,7 @@ from conftest import PASSWORD
 from tokens.models import WBToken
 from tokens.services import token_check, token_create
 
-from .conftest import SELLER
-from .test_admin import ALL_PERMS
+from .conftest import ALL_PERMS, SELLER
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [

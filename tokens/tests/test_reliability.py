@@ -40,7 +40,7 @@ from tokens.models import WBPause, WBToken, WBTokenCheck
 from tokens.wb import BREAKER_COOLDOWN, BREAKER_THRESHOLD, check_host, new_client
 from wbapi.errors import WBUnavailable
 
-from .test_admin import ALL_PERMS
+from .conftest import ALL_PERMS
 
 pytestmark = pytest.mark.django_db
 Status = WBToken.Status

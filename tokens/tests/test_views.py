@@ -13,8 +13,8 @@ from django.utils import timezone
 from tokens.crypto import get_cipher
 from tokens.models import WBToken
 
-from .conftest import SELLER
-from .test_admin import ALL_PERMS, bulk_tokens
+from .conftest import ALL_PERMS, SELLER
+from .test_admin import bulk_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -30,20 +30,6 @@ def url(name: str, token) -> str:
 
 def events(response) -> dict:
     return json.loads(response.headers.get("HX-Trigger", "{}"))
-
-
-@pytest.fixture
-def manager(make_user):
-    client = Client()
-    client.force_login(make_user("manager", staff=True, perms=ALL_PERMS))
-    return client
-
-
-@pytest.fixture
-def viewer(make_user):
-    client = Client()
-    client.force_login(make_user("viewer", staff=True, perms=["tokens.view_wbtoken"]))
-    return client
 
 
 # --- List ---------------------------------------------------------------------------------

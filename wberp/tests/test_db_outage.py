@@ -12,8 +12,6 @@ import json
 import os
 import pwd
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,16 +19,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 from django.db import connection, connections
 
-from wberp.envfile import generate_aes_key, generate_secret_key
+from .production import BASE_DIR, HOST, free_port, postgres_url, server_env, start_gunicorn, stop
 
-BASE_DIR = Path(settings.BASE_DIR)
-HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 30.0
 RECOVERY_TIMEOUT = 30.0
 # The production server gives up connecting to the database after this many seconds.
@@ -101,31 +96,6 @@ class Server:
         return self.log.read_text(encoding="utf-8", errors="replace")[-4000:]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def postgres_url(db: dict) -> str:
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = quote(db["HOST"] or "", safe="") + (f":{db['PORT']}" if db["PORT"] else "")
-    return f"postgres://{credentials}@{host}/{quote(db['NAME'], safe='')}"
-
-
-def dockerfile_cmd() -> list[str]:
-    """The Dockerfile's CMD, with gunicorn from this virtual environment."""
-    text = (BASE_DIR / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
-    line = next(line for line in text.splitlines() if line.startswith("CMD "))
-    argv = json.loads(line[line.index("[") :])
-    assert argv[0] == "gunicorn"
-    script = Path(sys.executable).with_name("gunicorn")
-    argv[:1] = [str(script)] if script.exists() else [sys.executable, "-m", "gunicorn"]
-    return argv
-
-
 def manage(*args: str, env: dict[str, str]) -> str:
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -151,40 +121,12 @@ def wait_until(condition: Callable[[], bool], *, timeout: float, interval: float
     return False
 
 
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
-
-
 @pytest.fixture
 def server(tmp_path) -> Iterator[Server]:
     """The production server, a staff session in its database, and its database's location."""
     port = free_port()
-    env = {
-        "PATH": os.environ["PATH"],
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "WBERP_ENV_FILE": os.devnull,
-        "DJANGO_SETTINGS_MODULE": "wberp.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": generate_secret_key(),
-        "WB_TOKEN_KEYS": generate_aes_key(),
-        "WB_TOKEN_FINGERPRINT_KEY": generate_aes_key(),
-        "ALLOWED_HOSTS": "localhost,127.0.0.1",
-        "STATIC_ROOT": str(tmp_path / "static"),
-        # CONN_MAX_AGE keeps its production default: persistent connections must survive.
-        "DATABASE_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
-        "GUNICORN_BIND": f"{HOST}:{port}",
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_THREADS": "2",
-        "LOG_LEVEL": "WARNING",
-        "HOME": str(tmp_path),
-    }
+    # CONN_MAX_AGE keeps its production default: persistent connections must survive.
+    env = server_env(tmp_path, port, DATABASE_CONNECT_TIMEOUT=str(CONNECT_TIMEOUT))
     db_file = None
     if ON_POSTGRESQL:
         env["DATABASE_URL"] = postgres_url(connection.settings_dict)
@@ -197,15 +139,7 @@ def server(tmp_path) -> Iterator[Server]:
     session = manage("shell", "-v0", "-c", MAKE_SESSION, env=env).strip()
 
     log = tmp_path / "gunicorn.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            dockerfile_cmd(),
-            cwd=BASE_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start_gunicorn(env, log)
     srv = Server(process, port, env, log, db_file, session)
     try:
         healthy = wait_until(lambda: srv.get("/healthz").status == 200, timeout=STARTUP_TIMEOUT)

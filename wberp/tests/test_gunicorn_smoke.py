@@ -8,55 +8,34 @@ temporary SQLite file, or the session's PostgreSQL test database.
 import gzip
 import http.client
 import json
-import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
-from wberp.envfile import generate_aes_key, generate_secret_key
+from .production import (
+    BASE_DIR,
+    HOST,
+    dockerfile_exec_form,
+    free_port,
+    postgres_url,
+    server_env,
+    start_gunicorn,
+    stop,
+)
 
 # The mark makes pytest-django create (and migrate) the test database, which the
 # server uses on PostgreSQL; the tests themselves query nothing.
 pytestmark = pytest.mark.django_db
 
-BASE_DIR = Path(settings.BASE_DIR)
 STARTUP_TIMEOUT = 20.0
-HOST = "127.0.0.1"
 # What a TLS-terminating proxy in front of the container adds to each request.
 HTTPS = {"X-Forwarded-Proto": "https"}
-
-
-def dockerfile_exec_form(instruction: str) -> list[str]:
-    """The JSON argv of the Dockerfile line that starts with `instruction`."""
-    text = (BASE_DIR / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
-    for line in text.splitlines():
-        if line.startswith(instruction + " "):
-            return json.loads(line[line.index("[") :])
-    raise AssertionError(f"No {instruction} line in the Dockerfile")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def postgres_url(db: dict) -> str:
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = quote(db["HOST"] or "", safe="") + (f":{db['PORT']}" if db["PORT"] else "")
-    return f"postgres://{credentials}@{host}/{quote(db['NAME'], safe='')}"
 
 
 def run_manage(*args: str, env: dict[str, str]) -> subprocess.Popen:
@@ -114,29 +93,15 @@ class Server:
 def server(request, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gunicorn")
     port = free_port()
-    env = {
-        "PATH": os.environ["PATH"],
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "WBERP_ENV_FILE": os.devnull,
-        "DJANGO_SETTINGS_MODULE": "wberp.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": generate_secret_key(),
-        "WB_TOKEN_KEYS": generate_aes_key(),
-        "WB_TOKEN_FINGERPRINT_KEY": generate_aes_key(),
-        "ALLOWED_HOSTS": "localhost,127.0.0.1",
-        "STATIC_ROOT": str(tmp / "static"),
+    env = server_env(
+        tmp,
+        port,
         # No connection outlives its request, so the test database can be dropped after.
-        "CONN_MAX_AGE": "0",
-        "GUNICORN_BIND": f"{HOST}:{port}",
+        CONN_MAX_AGE="0",
         # As in a container, the proxy is not one gunicorn trusts for X-Forwarded-Proto;
         # Django must honour the header itself (SECURE_PROXY_SSL_HEADER).
-        "FORWARDED_ALLOW_IPS": "192.0.2.1",
-        "WEB_CONCURRENCY": "1",
-        "GUNICORN_THREADS": "2",
-        "LOG_LEVEL": "WARNING",
-        # gunicorn puts its control socket under $HOME; keep it in the temporary directory.
-        "HOME": str(tmp),
-    }
+        FORWARDED_ALLOW_IPS="192.0.2.1",
+    )
     jobs = [run_manage("collectstatic", "--noinput", "-v0", env=env)]
     if connection.vendor == "postgresql":
         request.getfixturevalue("django_db_setup")  # creates and migrates the test database
@@ -147,19 +112,7 @@ def server(request, tmp_path_factory):
     finish(*jobs)
 
     log = tmp / "gunicorn.log"
-    argv = dockerfile_exec_form("CMD")
-    assert argv[0] == "gunicorn"
-    script = Path(sys.executable).with_name("gunicorn")
-    argv[:1] = [str(script)] if script.exists() else [sys.executable, "-m", "gunicorn"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            argv,
-            cwd=BASE_DIR,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start_gunicorn(env, log)
     srv = Server(port, env, log)
     try:
         wait_until_healthy(process, srv)
@@ -180,17 +133,6 @@ def wait_until_healthy(process: subprocess.Popen, srv: Server) -> None:
             pass
         time.sleep(0.1)
     pytest.fail(f"gunicorn did not answer /healthz in {STARTUP_TIMEOUT} s:\n{srv.log_tail()}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
 
 
 def test_healthz_answers_200_json(server):

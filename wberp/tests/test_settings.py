@@ -1,29 +1,12 @@
 """Production settings refuse to start without their secrets and pass check --deploy."""
 
-import os
 import subprocess
 import sys
 
 import pytest
 from django.conf import settings
 
-from wberp.envfile import generate_aes_key, generate_secret_key
-
-
-def production_env(**overrides: str) -> dict[str, str]:
-    """A clean production environment that ignores any developer .env."""
-    env = {
-        "PATH": os.environ["PATH"],
-        "WBERP_ENV_FILE": os.devnull,
-        "DJANGO_SETTINGS_MODULE": "wberp.settings",
-        "DEBUG": "false",
-        "SECRET_KEY": generate_secret_key(),
-        "WB_TOKEN_KEYS": generate_aes_key(),
-        "WB_TOKEN_FINGERPRINT_KEY": generate_aes_key(),
-        "ALLOWED_HOSTS": "erp.example.com",
-    }
-    env.update(overrides)
-    return {key: value for key, value in env.items() if value is not None}
+from .production import production_env
 
 
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
