@@ -156,12 +156,19 @@ def token_check_view(request: HttpRequest, pk) -> HttpResponse:
         check = token_check(token=token, by=request.user)
     except TokenError as exc:
         return refused(request, token, exc)
+    outcome = _("“%(name)s”: %(outcome)s.") % {
+        "name": token.name,
+        "outcome": check.get_outcome_display(),
+    }
+    failed = check.outcome != WBToken.Status.VALID
     if not request.htmx:
-        messages.info(
-            request, _("Checked: %(outcome)s.") % {"outcome": check.get_outcome_display()}
-        )
+        messages.add_message(request, messages.WARNING if failed else messages.SUCCESS, outcome)
         return redirect(token)
-    return render_checked(request, token)
+    toast = {
+        "message": f"{outcome} {check.error_message}".strip(),
+        "level": "warning" if failed else "success",
+    }
+    return trigger_client_event(render_checked(request, token), "showToast", toast)
 
 
 def render_checked(request: HttpRequest, token: WBToken) -> HttpResponse:

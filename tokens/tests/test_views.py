@@ -209,12 +209,19 @@ def test_checking_a_row_re_renders_it_in_place(manager, make_token, wb):
     body = response.content.decode()
     assert body.lstrip().startswith(f'<tr id="token-{token.pk}"')
     assert "Недействителен" in body
+    toast = events(response)["showToast"]
+    assert toast["level"] == "warning"
+    assert toast["message"].startswith("«Main shop»: Недействителен. WB отклонил токен")
 
 
 def test_checking_on_the_detail_page_re_renders_the_summary(manager, make_token):
     token = make_token()
     response = manager.post(url("check", token), HTTP_HX_TARGET="token-summary", **HTMX)
     assert response.content.decode().lstrip().startswith('<div id="token-summary"')
+    assert events(response)["showToast"] == {
+        "message": "«Main shop»: Действителен.",
+        "level": "success",
+    }
 
 
 def test_a_paused_check_keeps_the_row_and_says_when_it_resumes(manager, make_token, wb):
