@@ -26,13 +26,17 @@ from .services import token_check_many, token_create, token_delete, token_update
 # --- Forms: the service runs when the form is otherwise valid ----------------------------
 
 
-class WBTokenAddAdminForm(NewTokenFields, forms.ModelForm):
+class TokenAdminForm(forms.ModelForm):
+    """A token form whose validation runs a service, on behalf of `acting_user`."""
+
     acting_user = None  # set per request by WBTokenAdmin.get_form
 
     class Meta:
         model = WBToken
         fields = ["name"]
 
+
+class WBTokenAddAdminForm(NewTokenFields, TokenAdminForm):
     @sensitive_variables("cleaned")
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -42,13 +46,7 @@ class WBTokenAddAdminForm(NewTokenFields, forms.ModelForm):
         return cleaned
 
 
-class WBTokenChangeAdminForm(ReplacementTokenFields, forms.ModelForm):
-    acting_user = None
-
-    class Meta:
-        model = WBToken
-        fields = ["name"]
-
+class WBTokenChangeAdminForm(ReplacementTokenFields, TokenAdminForm):
     @sensitive_variables("cleaned")
     def clean(self) -> dict:
         cleaned = super().clean()

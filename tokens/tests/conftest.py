@@ -1,6 +1,10 @@
+from datetime import timedelta
+
 import pytest
+from django.db import connection
 from django.test import Client
-from django.utils import translation
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
 
 from tokens.models import WBToken
 from tokens.services import token_create
@@ -62,3 +66,30 @@ def manager(make_user) -> Client:
 def viewer(make_user) -> Client:
     """A client of staff who may only view tokens."""
     return logged_in(make_user("viewer", staff=True, perms=["tokens.view_wbtoken"]))
+
+
+def bulk_tokens(count: int, **fields) -> list[WBToken]:
+    now = timezone.now()
+    return WBToken.objects.bulk_create(
+        WBToken(
+            name=f"Shop {number:04d}",
+            ciphertext="v1:x:y",
+            fingerprint=f"fp{number}",
+            hint="abcd",
+            token_type="personal",
+            seller_sid=f"sid-{number}",
+            seller_name=f"Seller {number}",
+            scope_mask=0b110,
+            status="valid",
+            expires_at=now + timedelta(days=number % 200),
+            **fields,
+        )
+        for number in range(count)
+    )
+
+
+def query_count(client: Client, url: str) -> int:
+    """Queries one GET of `url` makes (it must answer 200)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)

@@ -4,15 +4,13 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from tokens.crypto import get_cipher
 from tokens.models import WBToken
 
-from .conftest import SELLER
+from .conftest import SELLER, bulk_tokens, query_count
 
 pytestmark = pytest.mark.django_db
 
@@ -191,38 +189,12 @@ def test_permitted_staff_reach_every_page(manager, make_token):
 # --- Changelist ---------------------------------------------------------------------------
 
 
-def bulk_tokens(count: int, **fields) -> list[WBToken]:
-    now = timezone.now()
-    return WBToken.objects.bulk_create(
-        WBToken(
-            name=f"Shop {number:04d}",
-            ciphertext="v1:x:y",
-            fingerprint=f"fp{number}",
-            hint="abcd",
-            token_type="personal",
-            seller_sid=f"sid-{number}",
-            seller_name=f"Seller {number}",
-            scope_mask=0b110,
-            status="valid",
-            expires_at=now + timedelta(days=number % 200),
-            **fields,
-        )
-        for number in range(count)
-    )
-
-
-def changelist_queries(client) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(CHANGELIST).status_code == 200
-    return len(queries)
-
-
 def test_changelist_query_count_does_not_grow_with_tokens(manager):
     bulk_tokens(10)
-    with_10 = changelist_queries(manager)
+    with_10 = query_count(manager, CHANGELIST)
     WBToken.objects.all().delete()
     bulk_tokens(200)
-    assert changelist_queries(manager) == with_10
+    assert query_count(manager, CHANGELIST) == with_10
 
 
 @pytest.mark.parametrize(

@@ -4,17 +4,14 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from tokens.crypto import get_cipher
 from tokens.models import WBToken
 
-from .conftest import ALL_PERMS, SELLER
-from .test_admin import bulk_tokens
+from .conftest import ALL_PERMS, SELLER, bulk_tokens, query_count
 
 pytestmark = pytest.mark.django_db
 
@@ -105,18 +102,12 @@ def test_the_list_counts_tokens_per_status(manager):
     assert counts == {"total": 4, "valid": 3, "expiring": 3, "problems": 1, "unchecked": 0}
 
 
-def list_queries(client) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(LIST).status_code == 200
-    return len(queries)
-
-
 def test_list_query_count_is_the_same_for_10_and_200_tokens(manager):
     bulk_tokens(10)
-    with_10 = list_queries(manager)
+    with_10 = query_count(manager, LIST)
     WBToken.objects.all().delete()
     bulk_tokens(200)
-    assert list_queries(manager) == with_10
+    assert query_count(manager, LIST) == with_10
 
 
 # --- Add and preview ----------------------------------------------------------------------
