@@ -493,6 +493,8 @@ def test_renaming_on_the_token_page_updates_it_in_place(page, visit_as, manager,
     expect(dialog(page)).to_be_hidden()
     expect(page.locator("#toasts .toast")).to_have_text("Токен «Лютик — склад Коледино» сохранён.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Лютик — склад Коледино")
+    expect(page).to_have_title("Лютик — склад Коледино · wberp")
+    expect(page.locator(".breadcrumbs")).to_have_text("Токены WB › Лютик — склад Коледино")
     expect(page.locator("#token-summary")).to_contain_text("ИП Лютикова А. В.")
     assert_same_page(page)
 

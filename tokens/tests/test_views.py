@@ -208,7 +208,9 @@ def test_checking_a_row_re_renders_it_in_place(manager, make_token, wb):
 def test_checking_on_the_detail_page_re_renders_the_summary(manager, make_token):
     token = make_token()
     response = manager.post(url("check", token), HTTP_HX_TARGET="token-summary", **HTMX)
-    assert response.content.decode().lstrip().startswith('<div id="token-summary"')
+    body = response.content.decode()
+    assert '<div id="token-summary"' in body and "<html" not in body
+    assert '<div class="breadcrumbs" id="token-breadcrumbs" hx-swap-oob="true">' in body
     assert events(response)["showToast"] == {
         "message": "«Main shop»: Действителен.",
         "level": "success",
