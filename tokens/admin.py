@@ -18,7 +18,13 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from wbapi.claims import CATEGORY_BITS
 
 from .exceptions import TokenError
-from .forms import EXPIRY_CHOICES, NewTokenFields, ReplacementTokenFields, run_service
+from .forms import (
+    EXPIRY_CHOICES,
+    NewTokenFields,
+    ReplacementTokenFields,
+    TalliedPaginator,
+    run_service,
+)
 from .models import EXPIRY_WARNING_DAYS, WBToken, WBTokenCheck
 from .presentation import category_label, expiry_text
 from .services import token_check_many, token_create, token_delete, token_update
@@ -153,6 +159,7 @@ class WBTokenAdmin(admin.ModelAdmin):
     search_fields = ["name", "seller_name", "trade_mark", "seller_tin", "=seller_sid"]
     show_full_result_count = False
     list_per_page = 50
+    paginator = TalliedPaginator
     actions = ["check_selected"]
     inlines = [WBTokenCheckInline]
     summary_fields = [
