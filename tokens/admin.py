@@ -7,12 +7,13 @@ therefore switched off here, so that each action is logged exactly once.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from wbapi.claims import CATEGORY_BITS
@@ -269,6 +270,16 @@ class WBTokenAdmin(admin.ModelAdmin):
             )
 
     # Columns
+
+    def action_checkbox(self, token: WBToken) -> str:
+        # Django's own renders a CheckboxInput through the form templates on every row,
+        # which costs more than all the other columns together; this is the same markup.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            token.pk,
+            format_html(gettext("Select this object for an action - {}"), str(token)),
+        )
 
     @admin.display(description=_("seller"), ordering="seller_name")
     def seller(self, token: WBToken) -> str:

@@ -215,6 +215,13 @@ class TokenListForm(forms.Form):
     )
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES, widget=forms.HiddenInput)
 
+    def choice_fields(self) -> list[forms.BoundField]:
+        return [
+            self[name]
+            for name, field in self.fields.items()
+            if isinstance(field, forms.ChoiceField) and not field.widget.is_hidden
+        ]
+
     def value(self, name: str) -> str:
         self.is_valid()
         return self.cleaned_data.get(name) or ""

@@ -26,6 +26,14 @@ EXPIRY_WARNING_DAYS = 14
 MAX_EXPIRY_FILTER_DAYS = 3650
 
 
+def choice_label(choices: type[models.Choices], value: str) -> str:
+    """A choice's label; a value that is not a choice is shown as it is, as Django does."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
 class WBTokenQuerySet(models.QuerySet):
     def allowing(self, category: str) -> "WBTokenQuerySet":
         """Tokens whose scope covers an API category (e.g. "statistics")."""
@@ -140,6 +148,14 @@ class WBToken(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("tokens:detail", args=[self.pk])
+
+    # Django's own get_FOO_display() builds a dict of every choice on each call;
+    # the token list calls these for every row.
+    def get_status_display(self) -> str:
+        return choice_label(self.Status, self.status)
+
+    def get_token_type_display(self) -> str:
+        return choice_label(self.TokenType, self.token_type)
 
     @property
     def categories(self) -> tuple[str, ...]:

@@ -182,15 +182,18 @@ def visit_as(page: Page, live_server):
     to the browser. The tests that go through the login form show that the form gives the same."""
 
     def visit(user, to: str = "/tokens/") -> Page:
-        client = Client()
-        client.force_login(user)
-        session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
-        cookie = {"name": django_settings.SESSION_COOKIE_NAME, "value": session}
-        page.context.add_cookies([{**cookie, "url": live_server.url}])
+        page.context.add_cookies([session_cookie(user, live_server.url)])
         page.goto(to)
         return page
 
     return visit
+
+
+def session_cookie(user, url: str) -> dict:
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    return {"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": url}
 
 
 @pytest.fixture
@@ -325,6 +328,24 @@ def test_checking_a_token_that_wb_revoked_turns_its_badge_invalid_in_place(
     expect(badge).to_have_attribute("title", re.compile("WB отклонил токен"))
     assert_same_page(page)
     assert WBToken.objects.get().status == WBToken.Status.INVALID
+
+
+def test_without_javascript_a_rows_check_button_checks_and_opens_the_token_page(
+    browser, browser_context_args, live_server, manager, make_token
+):
+    """The rows share one form for their Check buttons (form= and formaction=)."""
+    token = make_token("Ромашка")
+    context = browser.new_context(**browser_context_args, java_script_enabled=False)
+    context.add_cookies([session_cookie(manager, live_server.url)])
+    page = context.new_page()
+    page.goto("/tokens/")
+
+    row(page, "Ромашка").get_by_role("button", name="Проверить").click()
+
+    page.wait_for_url(re.compile(rf"/tokens/{token.pk}/$"))
+    expect(page.locator(".messagelist")).to_contain_text("«Ромашка»: Действителен.")
+    assert token.checks.filter(checked_by=manager).count() == 1
+    context.close()
 
 
 THREE_SELLERS = [

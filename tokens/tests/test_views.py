@@ -102,6 +102,13 @@ def test_the_list_counts_tokens_per_status(manager):
     assert counts == {"total": 4, "valid": 3, "expiring": 3, "problems": 1, "unchecked": 0}
 
 
+def test_a_status_or_type_this_version_does_not_know_is_shown_as_stored(manager):
+    bulk_tokens(1)
+    WBToken.objects.update(status="suspended", token_type="partner")
+    row = manager.get(LIST).content.decode()
+    assert ">suspended</span>" in row and "<td>partner" in row
+
+
 def test_list_query_count_is_the_same_for_10_and_200_tokens(manager):
     bulk_tokens(10)
     with_10 = query_count(manager, LIST)
