@@ -19,7 +19,9 @@ keepalive = 5
 # Recycle workers now and then to bound memory growth.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
 max_requests_jitter = 200
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# On standard output, in the app's log format (LOGGING takes gunicorn's loggers over in
+# each worker); GUNICORN_ACCESS_LOG=off leaves request logging to the proxy in front.
+accesslog = None if os.environ.get("GUNICORN_ACCESS_LOG") == "off" else "-"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # Gunicorn's runtime control socket (written under $HOME) is not used; nothing listens on it.

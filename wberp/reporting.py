@@ -14,36 +14,15 @@ this filter covers the frames that cannot be marked:
 - the `raw_token` POST field, and any POST value shaped like a token, on every view.
 """
 
-import re
-
 from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
 from django.views.debug import SafeExceptionReporterFilter
 
-# A JWT (a WB token is one: its header always starts with `{"`, i.e. "eyJ")...
-JWT = re.compile(r"eyJ[\w-]{5,}\.[\w-]{8,}\.[\w-]*", re.ASCII)
-# ...or a piece of one: a base64url run too long for a word, a number or a UUID, mixing
-# upper case, lower case and digits as random bytes do (and identifiers do not).
-LONG_RUN = re.compile(r"[A-Za-z0-9_-]{40,}")
+from .redaction import looks_like_token
+
 # Modules whose frames may hold a token under any name.
 OPAQUE_MODULES = ("wbapi", "requests", "urllib3", "http.client")
 TOKEN_FIELDS = ("raw_token",)
-
-
-def looks_like_token(value: object) -> bool:
-    try:
-        text = value if isinstance(value, str) else repr(value)
-    except Exception:  # a broken repr is the report's problem, not a token
-        return False
-    return JWT.search(text) is not None or any(map(is_random, LONG_RUN.findall(text)))
-
-
-def is_random(run: str) -> bool:
-    return (
-        any(c.isupper() for c in run)
-        and any(c.islower() for c in run)
-        and any(c.isdigit() for c in run)
-    )
 
 
 def in_opaque_module(module: str) -> bool:

@@ -235,15 +235,24 @@ LOGGING = {
     "filters": {"request_id": {"()": "wberp.logging.RequestIdFilter"}},
     "formatters": {
         "text": {
+            "()": "wberp.logging.TextFormatter",
             "format": "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s",
         },
         "json": {"()": "wberp.logging.JsonFormatter"},
+        "access": {"()": "wberp.logging.AccessJsonFormatter"},
     },
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        },
+        # Gunicorn's access lines: their own fields in JSON, the usual line in text.
+        "access": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "access" if LOG_FORMAT == "json" else "text",
             "filters": ["request_id"],
         },
         "mail_admins": {
@@ -257,6 +266,11 @@ LOGGING = {
         # django-axes announces itself at INFO on every start; its lockouts are WARNINGs.
         "axes": {"level": "WARNING"},
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
+        # In each gunicorn worker these replace gunicorn's own handlers, so that its lines
+        # come out in the app's format (the master process, which never loads Django,
+        # keeps gunicorn's text for its few lines about starting and stopping workers).
+        "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
         "django.request": {
             "handlers": ["stdout", "mail_admins"],
             "level": "WARNING",

@@ -195,6 +195,22 @@ def test_plain_http_is_redirected_permanently_to_https(server):
     assert location == f"https://{HOST}:{server.port}/accounts/login/"
 
 
+def test_access_lines_are_json_with_the_requests_parts_and_hide_a_token(server):
+    token_shaped = "eyJhbGciOiJFUzI1NiJ9." + "Qx7" * 40 + ".sig" + "Zk9" * 20
+    reply = server.get(f"/tokens/?q={token_shaped}", {**HTTPS, "X-Request-ID": "smoke-access-1"})
+    assert reply.status == 302  # to the login page: nobody is signed in
+    deadline = time.monotonic() + 5
+    while "smoke-access-1" not in server.log_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    lines = [line for line in server.log_text().splitlines() if "smoke-access-1" in line]
+    assert len(lines) == 1, server.log_tail()
+    entry = json.loads(lines[0])
+    assert entry["logger"] == "gunicorn.access"
+    assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/tokens/", "302")
+    assert entry["query"] == "q=<hidden>"
+    assert "Qx7Qx7" not in server.log_text()
+
+
 def test_the_server_logged_no_error(server):
     log = server.log_text()
     assert "[ERROR]" not in log, server.log_tail()

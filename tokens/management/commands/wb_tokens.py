@@ -6,7 +6,6 @@ command line, where it would stay in the shell history and the process list.
 
 import getpass
 import json
-import re
 import sys
 import uuid
 
@@ -20,10 +19,10 @@ from tokens.models import MAX_EXPIRY_FILTER_DAYS, WBToken, WBTokenCheck
 from tokens.pacing import SellerPacer
 from tokens.presentation import expiry_text
 from tokens.services import token_check_many, token_create, token_delete
+from wberp.redaction import hide_tokens
 
 MIN_ID_PREFIX = 6
 # Anything shaped like a JWT (three dot-separated runs of base64url).
-TOKEN_LIKE = re.compile(r"[\w-]{8,}\.[\w-]{8,}\.[\w-]*")
 UUID_GROUPS = ((0, 8), (8, 12), (12, 16), (16, 20), (20, None))
 
 
@@ -200,7 +199,7 @@ def redacting_errors(error):
     """argparse repeats unknown arguments in its error; never repeat a pasted token."""
 
     def redacted(message: str) -> None:
-        error(TOKEN_LIKE.sub("<hidden>", message))
+        error(hide_tokens(message))
 
     return redacted
 

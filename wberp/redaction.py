@@ -1,0 +1,32 @@
+"""What a WB token looks like in text, to keep it out of logs and error reports."""
+
+import re
+
+# A JWT (a WB token is one: its header always starts with `{"`, i.e. "eyJ")...
+JWT = re.compile(r"eyJ[\w-]{5,}\.[\w-]{8,}\.[\w-]*", re.ASCII)
+# ...or a piece of one: a base64url run too long for a word, a number or a UUID, mixing
+# upper case, lower case and digits as random bytes do (and identifiers do not).
+LONG_RUN = re.compile(r"[A-Za-z0-9_-]{40,}")
+HIDDEN = "<hidden>"
+
+
+def looks_like_token(value: object) -> bool:
+    try:
+        text = value if isinstance(value, str) else repr(value)
+    except Exception:  # a broken repr is the report's problem, not a token
+        return False
+    return JWT.search(text) is not None or any(map(is_random, LONG_RUN.findall(text)))
+
+
+def hide_tokens(text: str) -> str:
+    """`text` with everything shaped like a token replaced by a marker."""
+    text = JWT.sub(HIDDEN, text)
+    return LONG_RUN.sub(lambda run: HIDDEN if is_random(run[0]) else run[0], text)
+
+
+def is_random(run: str) -> bool:
+    return (
+        any(c.isupper() for c in run)
+        and any(c.islower() for c in run)
+        and any(c.isdigit() for c in run)
+    )

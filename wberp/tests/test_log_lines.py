@@ -1,0 +1,132 @@
+"""Log lines: gunicorn's in the app's format, and none with anything shaped like a WB token."""
+
+import base64
+import json
+import logging
+import runpy
+import secrets
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from wberp.logging import AccessJsonFormatter, JsonFormatter, TextFormatter
+from wberp.redaction import HIDDEN, hide_tokens
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+# Shaped like a WB token (an ES256 JWT); it opens nothing.
+FAKE_TOKEN = ".".join(
+    [
+        b64(b'{"alg":"ES256","kid":"20250520v1","typ":"JWT"}'),
+        b64(secrets.token_bytes(180)),
+        b64(secrets.token_bytes(64)),
+    ]
+)
+PIECES = [FAKE_TOKEN[start : start + 12] for start in range(0, len(FAKE_TOKEN) - 12, 12)]
+
+
+def assert_hidden(line: str) -> None:
+    assert not [piece for piece in PIECES if piece in line], line
+    assert HIDDEN in line
+
+
+def django_warning_with_a_traceback() -> logging.LogRecord:
+    """As Django logs a 404 for an address someone pasted a token into, plus a traceback."""
+    try:
+        raise ValueError(f"cannot parse {FAKE_TOKEN}")
+    except ValueError:
+        exc_info = sys.exc_info()
+    record = logging.LogRecord(
+        "django.request",
+        logging.WARNING,
+        __file__,
+        1,
+        "Not Found: %s",
+        (f"/{FAKE_TOKEN}/",),
+        exc_info,
+    )
+    record.request_id = "req-1"
+    record.path = f"/{FAKE_TOKEN}/"  # an extra field, as `extra=` adds it
+    return record
+
+
+@pytest.mark.parametrize(
+    "formatter", [TextFormatter("%(message)s %(path)s"), JsonFormatter()], ids=["text", "json"]
+)
+def test_a_token_in_the_message_an_extra_field_or_a_traceback_is_hidden(formatter):
+    line = formatter.format(django_warning_with_a_traceback())
+    assert_hidden(line)
+    assert "Not Found: /<hidden>/" in line
+
+
+def test_a_json_line_stays_valid_json_after_hiding():
+    entry = json.loads(JsonFormatter().format(django_warning_with_a_traceback()))
+    assert entry["message"] == "Not Found: /<hidden>/"
+    assert entry["path"] == "/<hidden>/"
+    assert "ValueError: cannot parse <hidden>" in entry["exception"]
+
+
+def gunicorn_access_record(**atoms) -> logging.LogRecord:
+    """A record as gunicorn's access logger makes it: the format, and the request's parts."""
+    parts = {
+        "h": "10.0.0.7",
+        "r": f"GET /tokens/?q={FAKE_TOKEN} HTTP/1.1",
+        "m": "GET",
+        "U": "/tokens/",
+        "q": f"q={FAKE_TOKEN}",
+        "s": "200",
+        "b": "5120",
+        "B": 5120,
+        "M": 14,
+        "f": f"https://erp.example.com/tokens/?q={FAKE_TOKEN}",
+        "a": "Mozilla/5.0",
+        "{x-request-id}o": "4f2a9c1e0b7d4e6f8a3b5c7d9e1f2a3b",
+        **atoms,
+    }
+    return logging.LogRecord(
+        "gunicorn.access", logging.INFO, __file__, 1, '%(h)s "%(r)s" %(s)s %(b)s', (parts,), None
+    )
+
+
+def test_gunicorn_access_lines_are_json_with_the_requests_parts():
+    entry = json.loads(AccessJsonFormatter().format(gunicorn_access_record()))
+    assert entry["logger"] == "gunicorn.access"
+    assert entry["message"] == "GET /tokens/ 200"
+    assert (entry["method"], entry["path"], entry["status"]) == ("GET", "/tokens/", "200")
+    assert (entry["bytes"], entry["duration_ms"]) == (5120, 14)
+    assert entry["remote_addr"] == "10.0.0.7"
+    assert entry["request_id"] == "4f2a9c1e0b7d4e6f8a3b5c7d9e1f2a3b"
+    assert entry["query"] == "q=<hidden>"
+    assert entry["referer"] == "https://erp.example.com/tokens/?q=<hidden>"
+
+
+def test_gunicorn_access_lines_in_text_hide_the_token_too():
+    line = TextFormatter("%(message)s").format(gunicorn_access_record())
+    assert_hidden(line)
+    assert line.startswith('10.0.0.7 "GET /tokens/?q=<hidden> HTTP/1.1" 200')
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "token 5e962861-da67-4122-8bd4-dbf90062b411 checked",
+        "GET /tokens/?status=valid&sort=-expires&page=12 200",
+        "seller ООО Ромашка, INN 7707083893, trade mark Romashka",
+        "fingerprint 3f1c0a9b7e5d2c4a6b8e0f1a3c5e7a9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c",
+        "wbapi.errors.RateLimited_while_checking_the_token_of_a_seller_with_a_long_name",
+    ],
+)
+def test_ordinary_text_is_left_as_it_is(text):
+    assert hide_tokens(text) == text
+
+
+def test_gunicorn_access_lines_can_be_turned_off(monkeypatch):
+    config = Path(settings.BASE_DIR) / "wberp" / "gunicorn.py"
+    assert runpy.run_path(str(config))["accesslog"] == "-"
+    monkeypatch.setenv("GUNICORN_ACCESS_LOG", "off")
+    assert runpy.run_path(str(config))["accesslog"] is None
