@@ -69,6 +69,8 @@ class Page:
     script_sources: list[str] = field(default_factory=list)
     htmx_config: str | None = None
     htmx_config_before_htmx: bool = False
+    is_document: bool = False  # a whole page with a <head>, not a fragment
+    names_an_icon: bool = False
 
 
 class PageReader(HTMLParser):
@@ -91,6 +93,10 @@ class PageReader(HTMLParser):
                 self.page.problems.append(f"<{tag} {name}={value}> (event filters need eval)")
             if name in URL_ATTRIBUTES and (value or "").strip().lower().startswith("javascript:"):
                 self.page.problems.append(f"<{tag} {name}=javascript:…>")
+        if tag == "head":
+            self.page.is_document = True
+        if tag == "link" and "icon" in (values.get("rel") or "").split():
+            self.page.names_an_icon = True
         if tag == "meta" and values.get("name") == "htmx-config":
             self.page.htmx_config = values.get("content") or ""
         if tag == "script":
@@ -227,6 +233,8 @@ def page_problems(response) -> list[str]:
         return []
     page = read_page(response)
     problems = list(page.problems)
+    if page.is_document and not page.names_an_icon:
+        problems.append("no icon link: the browser would ask for /favicon.ico, a 404")
     problems += [f"script from {src}" for src in page.script_sources if not is_our_origin(src)]
     if any("htmx" in source for source in page.script_sources):
         problems += htmx_config_problems(page)
