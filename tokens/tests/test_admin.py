@@ -189,6 +189,15 @@ def test_permitted_staff_reach_every_page(manager, make_token):
 # --- Changelist ---------------------------------------------------------------------------
 
 
+def test_each_row_has_a_checkbox_for_actions_labelled_in_russian(manager):
+    token = bulk_tokens(1)[0]
+    page = manager.get(CHANGELIST).content.decode()
+    assert (
+        f'<input type="checkbox" name="_selected_action" value="{token.pk}" class="action-select"'
+        f' aria-label="Выбрать этот объект, чтобы применить к нему действие - {token}">'
+    ) in page
+
+
 def test_changelist_query_count_does_not_grow_with_tokens(manager):
     bulk_tokens(10)
     with_10 = query_count(manager, CHANGELIST)

@@ -420,7 +420,7 @@ def test_check_all_says_when_it_waits_for_wbs_limit_of_a_seller(cli, mint, wb, m
     result = cli("wb_tokens", "check", "--all")
 
     waits = [line for line in lines(result.out) if line.startswith("Waiting")]
-    assert waits == [f"Waiting 10 s for WB's request limit of {tokens[0].seller_sid}…"]
+    assert waits == [f"Waiting 10 s for WB's request limit before checking “{tokens[3].name}”…"]
     assert sleeps == [pytest.approx(10.0)]
     assert lines(result.out)[-1] == "Checked 4 tokens. Valid: 4"
     assert wb.request_count(status=429) == 0

@@ -158,11 +158,8 @@ class Command(BaseCommand):
 
     def report_wait(self, token: WBToken, seconds: float) -> None:
         self.stdout.write(
-            _("Waiting %(seconds).0f s for WB's request limit of %(seller)s…")
-            % {
-                "seconds": seconds,
-                "seller": token.seller_name or token.seller_sid,
-            }
+            _("Waiting %(seconds).0f s for WB's request limit before checking “%(name)s”…")
+            % {"seconds": seconds, "name": token.name}
         )
 
     def report_check(
