@@ -2,9 +2,17 @@
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import caches
 from django.test import Client
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Each test starts with empty caches, as a freshly started server does."""
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

@@ -227,7 +227,7 @@ class TokenListForm(forms.Form):
         return self.cleaned_data.get(name) or ""
 
     def tokens(self) -> QuerySet:
-        tokens = WBToken.objects.all()
+        tokens = WBToken.objects.defer("ciphertext")  # a list never needs the secret
         if query := self.value("q"):
             tokens = tokens.filter(
                 Q(name__icontains=query)

@@ -149,6 +149,13 @@ class WBToken(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("tokens:detail", args=[self.pk])
 
+    @property
+    def display_version(self) -> str:
+        """Changes whenever anything shown of this token may: a stored value, or the whole
+        days left before it expires. Cached fragments of its pages are keyed by this."""
+        values = [getattr(self, name) for name in DISPLAYED_FIELDS]
+        return f"{self.days_left()}:{values!r}"
+
     # Django's own get_FOO_display() builds a dict of every choice on each call;
     # the token list calls these for every row.
     def get_status_display(self) -> str:
@@ -260,6 +267,12 @@ class WBPause(models.Model):
 
     def is_active(self) -> bool:
         return self.until is not None and self.until > timezone.now()
+
+
+# All that is stored of a token except the secret itself.
+DISPLAYED_FIELDS = [
+    field.attname for field in WBToken._meta.concrete_fields if field.name != "ciphertext"
+]
 
 
 class StatusTallyQuerySet(models.QuerySet):

@@ -102,6 +102,19 @@ TEMPLATES = [
     },
 ]
 
+# --- Caches -----------------------------------------------------------------
+# Rendered fragments ({% cache %}), per process. Their keys are made of everything a
+# fragment shows, so a change is never served stale and nothing needs invalidating.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "template_fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "template-fragments",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
+
 # --- Database ---------------------------------------------------------------
 # SQLite under var/ by default, so a newcomer needs no server; PostgreSQL in
 # production via DATABASE_URL=postgres://user:password@host:5432/name.

@@ -4,6 +4,9 @@ import json
 from datetime import timedelta
 
 import pytest
+import time_machine
+from django.conf import settings
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -107,6 +110,58 @@ def test_a_status_or_type_this_version_does_not_know_is_shown_as_stored(manager)
     WBToken.objects.update(status="suspended", token_type="partner")
     row = manager.get(LIST).content.decode()
     assert ">suspended</span>" in row and "<td>partner" in row
+
+
+# Rows are cached rendered (templates/tokens/list.html, "token_row"); none may ever be stale.
+
+
+def row_of(page: str, token: WBToken) -> str:
+    start = page.index(f'<tr id="token-{token.pk}"')
+    return page[start : page.index("</tr>", start)]
+
+
+def test_a_row_is_rendered_once_and_then_served_from_the_cache(manager, monkeypatch):
+    bulk_tokens(3)
+    manager.get(LIST)
+    rendered = []
+    monkeypatch.setattr(
+        WBToken, "category_labels", property(lambda token: rendered.append(token) or [])
+    )
+    manager.get(LIST)
+    assert rendered == []
+
+
+def test_a_row_shows_a_change_made_without_the_orm_at_once(manager):
+    token = bulk_tokens(1)[0]
+    assert "Действителен" in row_of(manager.get(LIST).content.decode(), token)
+    WBToken.objects.update(status="invalid", last_error_code="unauthorized")  # no save()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE tokens_wbtoken SET name = 'Renamed by hand'")
+    row = row_of(manager.get(LIST).content.decode(), token)
+    assert "Недействителен" in row and "Renamed by hand" in row
+
+
+def test_a_row_shows_the_buttons_of_whoever_looks(manager, viewer):
+    token = bulk_tokens(1)[0]
+    assert "Проверить" in row_of(manager.get(LIST).content.decode(), token)
+    assert "Проверить" not in row_of(viewer.get(LIST).content.decode(), token)
+    assert "Удалить" not in row_of(viewer.get(LIST).content.decode(), token)
+
+
+def test_a_row_is_in_the_readers_language(manager):
+    token = bulk_tokens(1)[0]
+    assert "Действителен" in row_of(manager.get(LIST).content.decode(), token)
+    manager.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert ">Valid<" in row_of(manager.get(LIST).content.decode(), token)
+
+
+def test_a_rows_days_to_expiry_count_down_as_time_passes(manager):
+    token = bulk_tokens(1)[0]
+    WBToken.objects.update(expires_at=timezone.now() + timedelta(days=9, minutes=10))
+    assert "через 9 дней" in row_of(manager.get(LIST).content.decode(), token)
+    # 20 minutes on: the cached row has not timed out, but the day count is down by one.
+    with time_machine.travel(timezone.now() + timedelta(minutes=20)):
+        assert "через 8 дней" in row_of(manager.get(LIST).content.decode(), token)
 
 
 def test_list_query_count_is_the_same_for_10_and_200_tokens(manager):
