@@ -1,18 +1,21 @@
 """HTTP client for WB's seller API: the one place in wbapi that talks HTTP.
 
 Each call is bounded twice: (connect, read) timeouts per attempt, and an overall deadline that
-covers every attempt, every wait between attempts and the reading of the body, however slowly WB
-sends it. Only transient failures of GET requests are retried; a 429 is waited out only when WB
-asks for a short pause.
+covers every attempt, every wait between attempts and the reading of the status line, headers
+and body, however slowly WB sends them. Only transient failures of GET requests are retried; a
+429 is waited out only when WB asks for a short pause.
 
 A client holds one `requests.Session` and is meant for one thread at a time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
+import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -326,6 +329,7 @@ class WBClient:
         """Send the request and read the status and headers; the body is left to stream."""
         remaining = self._remaining(deadline_at)
         connect_timeout, read_timeout = self.timeout
+        _headers_due.at = time.monotonic() + remaining
         try:
             return self.session.get(
                 build_url(self.base_url, host, path),
@@ -338,7 +342,10 @@ class WBClient:
         except requests.Timeout as exc:
             raise WBUnavailable("WB did not answer in time.") from exc
         except requests.RequestException as exc:
+            self._remaining(deadline_at)  # cut off at the deadline: say so
             raise WBUnavailable("Could not connect to WB.") from exc
+        finally:
+            _headers_due.at = None
 
     def _remaining(self, deadline_at: float, known: dict | None = None) -> float:
         """Seconds left before the deadline; WBUnavailable once there are none."""
@@ -396,10 +403,67 @@ def _new_session() -> requests.Session:
     session = requests.Session()
     # read=False re-raises a read timeout as itself, so that it is told apart from a refusal.
     retry = Retry(total=0, read=False, redirect=False, respect_retry_after_header=False)
-    adapter = HTTPAdapter(max_retries=retry)
+    adapter = _DeadlineAdapter(max_retries=retry)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session
+
+
+# --- The status line and headers within the deadline ---------------------------------------
+#
+# urllib3 reads them with the read timeout applied to each wait for bytes, so a server sending
+# a byte now and then would hold a call far past its deadline; the body is read in pieces by
+# WBClient itself, which shortens each wait (`_limit_socket_wait`). For the headers, the
+# connection shuts its socket down when the deadline comes, and the read fails at once.
+
+# When the headers of the exchange this thread is making are due (time.monotonic()).
+_headers_due = threading.local()
+
+
+class _HeadersByTheDeadline:
+    sock: socket.socket | None
+
+    def getresponse(self, *args, **kwargs):
+        due = getattr(_headers_due, "at", None)
+        if due is None or self.sock is None:
+            return super().getresponse(*args, **kwargs)
+        cutoff = threading.Timer(max(due - time.monotonic(), 0.0), _shut_down, (self.sock,))
+        cutoff.daemon = True
+        cutoff.start()
+        try:
+            return super().getresponse(*args, **kwargs)
+        finally:
+            cutoff.cancel()
+
+
+def _shut_down(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _HTTPConnection(_HeadersByTheDeadline, urllib3.connection.HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_HeadersByTheDeadline, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _HTTPConnectionPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSConnectionPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _DeadlineAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _HTTPConnectionPool,
+            "https": _HTTPSConnectionPool,
+        }
 
 
 def _json_or_none(body: bytes) -> object:

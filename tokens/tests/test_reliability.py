@@ -56,7 +56,8 @@ SETTLE_TIMEOUT = 5.0
 
 # Short WB timeouts keep the slow faults quick: each attempt may wait READ_TIMEOUT, a whole
 # check DEADLINE. A latency fault holds WB's answer longer than an attempt may wait, and the
-# drip fault sends the body slower than the deadline allows (each byte within READ_TIMEOUT).
+# drip and slow_headers faults send the body or the headers slower than the deadline allows
+# (each byte within READ_TIMEOUT).
 READ_TIMEOUT = 0.3
 DEADLINE = 1.2
 LATENCY = 1.0
@@ -125,6 +126,10 @@ FAILURES = [
     pytest.param(
         Failure({"kind": "drip", "delay": DRIP_DELAY}, Status.UNAVAILABLE, UNAVAILABLE),
         id="slow-drip",
+    ),
+    pytest.param(
+        Failure({"kind": "slow_headers", "delay": DRIP_DELAY}, Status.UNAVAILABLE, UNAVAILABLE),
+        id="slow-headers",
     ),
     pytest.param(Failure({"kind": "reset"}, Status.UNAVAILABLE, UNAVAILABLE), id="reset"),
     pytest.param(

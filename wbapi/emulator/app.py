@@ -20,6 +20,7 @@ from wbapi.emulator.endpoints import ROUTES
 from wbapi.emulator.faults import Fault
 from wbapi.emulator.minting import signature_matches
 from wbapi.emulator.protocol import (
+    HEADER_DRIP,
     AbortConnection,
     Call,
     Reply,
@@ -73,6 +74,8 @@ class EmulatorApp:
             reply = handle_control(self.state, request)
         else:
             reply = self.answer(request)
+        if reply.header_drip_delay is not None:
+            environ[HEADER_DRIP] = reply.header_drip_delay
         start_response(reply.status_line, reply.header_list())
         return reply.chunks(self.sleep)
 
@@ -96,6 +99,8 @@ class EmulatorApp:
             return self._serve(request, request_id)
         if fault.kind == "drip":
             return replace(self._serve(request, request_id), drip_delay=fault.delay)
+        if fault.kind == "slow_headers":
+            return replace(self._serve(request, request_id), header_drip_delay=fault.delay)
         return fault.reply(request_id)
 
     def _serve(self, request: Request, request_id: str) -> Reply:

@@ -17,11 +17,13 @@ KINDS = {
     "status": "answer with `status` and `body` (default: WB's gateway error body)",
     "latency": "wait `delay` seconds, then answer normally",
     "drip": "answer normally, but send the body one byte every `delay` seconds",
+    "slow_headers": "answer normally, but send the status line and headers one byte every "
+    "`delay` seconds",
     "reset": "close the connection abruptly (TCP reset) without answering",
     "malformed_json": "answer `status` (default 200) with a JSON content type and broken JSON",
     "html": "answer `status` (default 200) with an HTML page, as a proxy in the way would",
 }
-DEFAULT_DELAYS = {"latency": 1.0, "drip": 0.5}
+DEFAULT_DELAYS = {"latency": 1.0, "drip": 0.5, "slow_headers": 0.5}
 HTML_PAGE = (
     b"<!DOCTYPE html>\n<html><head><title>Service unavailable</title></head>\n"
     b"<body>Please try again later.</body></html>\n"

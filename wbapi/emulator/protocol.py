@@ -70,6 +70,8 @@ class Reply:
     headers: tuple[tuple[str, str], ...] = ()
     # Seconds between single bytes of the body; None sends it at once.
     drip_delay: float | None = None
+    # The same for the status line and headers, which the server writes (see HEADER_DRIP).
+    header_drip_delay: float | None = None
 
     def with_headers(self, *headers: tuple[str, str]) -> Reply:
         return replace(self, headers=self.headers + headers)
@@ -150,6 +152,10 @@ def _phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Unknown"
+
+
+# The WSGI environ key through which the app asks the server to trickle the headers.
+HEADER_DRIP = "wbapi.emulator.header_drip_delay"
 
 
 class AbortConnection(Exception):

@@ -6,11 +6,12 @@ import logging
 import socket
 import struct
 import sys
+import time
 from socketserver import TCPServer, ThreadingMixIn
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from wbapi.emulator.app import EmulatorApp
-from wbapi.emulator.protocol import AbortConnection
+from wbapi.emulator.protocol import HEADER_DRIP, AbortConnection
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +19,25 @@ MAX_REQUEST_LINE = 65536
 
 
 class _ServerHandler(ServerHandler):
+    _header_drip_delay: float | None = None
+
+    def send_headers(self) -> None:
+        """The status line and headers, a byte at a time if the app asked (slow_headers)."""
+        self._header_drip_delay = self.environ.get(HEADER_DRIP)
+        try:
+            super().send_headers()
+        finally:
+            self._header_drip_delay = None
+
+    def _write(self, data: bytes) -> None:
+        if self._header_drip_delay is None:
+            super()._write(data)
+            return
+        for index in range(len(data)):
+            time.sleep(self._header_drip_delay)
+            super()._write(data[index : index + 1])
+            self._flush()
+
     def handle_error(self) -> None:
         if isinstance(sys.exc_info()[1], AbortConnection):
             self.request_handler.reset_connection()

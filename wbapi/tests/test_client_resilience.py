@@ -211,6 +211,21 @@ def test_the_deadline_holds_against_a_server_dripping_its_answer(private_emulato
     assert caught.value.status == 200
 
 
+def test_the_deadline_holds_against_a_server_dripping_its_status_line_and_headers(
+    private_emulator,
+):
+    """Each byte comes well within the read timeout; only the deadline can stop this."""
+    private_emulator.set_fault("slow_headers", delay=0.1)
+    client = WBClient(private_emulator.mint(), base_url=private_emulator.base_url, deadline=0.8)
+
+    started = time.monotonic()
+    with pytest.raises(WBUnavailable, match=r"within 0\.8 s") as caught:
+        client.ping()
+
+    assert time.monotonic() - started < 0.8 + 0.25
+    assert caught.value.status is None  # no status line was complete
+
+
 def test_the_deadline_covers_every_retry(private_emulator):
     private_emulator.set_fault("latency", delay=5)
     client = WBClient(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -428,6 +430,24 @@ def test_a_drip_fault_trickles_the_body(private_emulator):
 
     assert response.json()["Status"] == "OK"
     assert time.monotonic() - started >= 0.01 * len(response.content)
+
+
+def test_a_slow_headers_fault_trickles_the_status_line_and_headers(private_emulator):
+    private_emulator.set_fault("slow_headers", delay=0.005)
+    request = (
+        "GET /common-api/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Authorization: Bearer {private_emulator.mint()}\r\nConnection: close\r\n\r\n"
+    )
+
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", private_emulator.port), timeout=5) as conn:
+        conn.sendall(request.encode())
+        answer = b"".join(iter(lambda: conn.recv(4096), b""))
+
+    head, body = answer.split(b"\r\n\r\n", 1)
+    assert head.startswith(b"HTTP/1.0 200 OK\r\n")
+    assert json.loads(body)["Status"] == "OK"
+    assert time.monotonic() - started >= 0.005 * len(head)
 
 
 @pytest.mark.parametrize(

@@ -75,6 +75,7 @@ FAULTS = {
     # Beyond the read timeout set by the fast_wb fixture.
     "latency": ({"kind": "latency", "delay": 0.4}, "unavailable"),
     "drip": ({"kind": "drip", "delay": 0.15}, "unavailable"),
+    "slow_headers": ({"kind": "slow_headers", "delay": 0.15}, "unavailable"),
     "reset": ({"kind": "reset"}, "unavailable"),
     "malformed_json": ({"kind": "malformed_json"}, "unavailable"),
     "html": ({"kind": "html"}, "unavailable"),
