@@ -7,6 +7,7 @@ import uuid
 
 import requests
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -108,15 +109,22 @@ def check_timing(client: Client, pool: list, emulator_url: str, *, rounds: int =
     }
 
 
-def page_timing(client: Client, paths: dict[str, str], *, rounds: int = 30) -> dict[str, dict]:
+def page_timing(
+    client: Client, paths: dict[str, str], *, rounds: int = 30, cold: bool = False
+) -> dict[str, dict]:
     """Server time of each page without HTTP, gunicorn or wrk: the pages in turn, `rounds`
     times; the minimum is the cost with the least interference from the rest of the machine.
+
+    `cold`: the rendered fragments are dropped before each request (not timed), so that
+    every row is rendered as on a page's first view.
     """
     times: dict[str, list[float]] = {name: [] for name in paths}
     for path in paths.values():
         client.get(path, secure=True)
     for _round in range(rounds):
         for name, path in paths.items():
+            if cold:
+                caches["template_fragments"].clear()
             started = time.perf_counter()
             response = client.get(path, secure=True)
             times[name].append((time.perf_counter() - started) * 1000)

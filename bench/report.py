@@ -142,6 +142,7 @@ def markdown(results: dict) -> str:
             f"{ms(in_process['emulator_p50_ms'])} ms, overhead {in_process['overhead_ms']:.1f} ms, "
             f"{in_process['queries']} queries per check (median of {in_process['checks']})."
         )
+    lines += cost_breakdown(results)
     for key, label in RATIO_PAGES.items():
         ratios = [
             f"{row['ratio_to_floor']:.2f}x at {row['size']:,}"
@@ -174,3 +175,52 @@ def markdown(results: dict) -> str:
     if results.get("notes"):
         lines += ["", "## Notes", ""] + [f"- {note}" for note in results["notes"]]
     return "\n".join(lines) + "\n"
+
+
+def cost_breakdown(results: dict) -> list[str]:
+    """Where a page's server time goes: the layout every page has, and each row it shows.
+
+    From the in-process medians. A page's cost per row is the difference between its time
+    at the smallest and at the largest table size over the difference in rows it shows:
+    with the tally, the size of the table itself no longer adds to either.
+    """
+    times, shown = results.get("server_time", {}), results.get("rows_shown", {})
+    if "floor" not in times or len(times["floor"]) < 2:
+        return []
+    sizes = list(times["floor"])
+    small, large = sizes[0], sizes[-1]
+
+    def median(name: str, size: str) -> float:
+        return times[name][size]["median_ms"]
+
+    floor = median("floor", large)
+    lines = []
+    references = {"layout": "the site's layout alone (`/`)", "admin index": "the admin's index"}
+    for name, label in references.items():
+        if name in times:
+            lines.append(
+                f"- In-process at {int(large):,} tokens, {label} takes "
+                f"{ms(median(name, large))} ms: {median(name, large) / floor:.1f}x the floor's "
+                f"{ms(floor)} ms."
+            )
+    cold = "list, rows not cached"
+    if cold in times and "list" in times:
+        lines.append(
+            f"- The list serves rows it has rendered before from the fragment cache: at "
+            f"{int(large):,} tokens it takes {ms(median('list', large))} ms so, and "
+            f"{ms(median(cold, large))} ms ({median(cold, large) / floor:.1f}x the floor) with "
+            "every row rendered anew, as on a first view."
+        )
+    for name, per_page in shown.items():
+        rows = {size: min(int(size), per_page) for size in (small, large)}
+        if name in times and rows[large] > rows[small]:
+            per_row = (median(name, large) - median(name, small)) / (rows[large] - rows[small])
+            without_rows = median(name, large) - per_row * rows[large]
+            lines.append(
+                f"- {RATIO_PAGES[name]}: {per_row:.2f} ms per row shown, in-process "
+                f"({rows[small]} rows at {int(small):,} tokens, {rows[large]} at {int(large):,}); "
+                f"its {rows[large]} rows alone take {per_row * rows[large] / floor:.1f}x the "
+                f"floor, and the page without any row would still take {ms(without_rows)} ms "
+                f"({without_rows / floor:.1f}x)."
+            )
+    return lines

@@ -184,6 +184,10 @@ SPEED_NOTE = (
     "every checked token has its own seller, so no rate limit or circuit breaker is involved."
 )
 PAGES = {"floor": "/whoami", "list": "/tokens/", "changelist": "/admin/tokens/wbtoken/"}
+# The list with every row rendered anew, as on a first view (in-process only).
+COLD_PAGES = {"list, rows not cached": "/tokens/"}
+# For scale: the cheapest pages with the site's layout and with the admin's, and no rows.
+REFERENCE_PAGES = {"floor": "/whoami", "layout": "/", "admin index": "/admin/"}
 HTMX_SUMMARY = {"HX-Request": "true", "HX-Target": "token-summary"}
 
 
@@ -239,12 +243,22 @@ def measure_all(args, results, base_url, emulator_url, login, state_dir, token_l
         log(f"{rows:,} tokens ({time.monotonic() - started:.1f} s to add and vacuum)")
         for name, path in PAGES.items():
             results["queries"][name][str(size)] = inprocess.query_count(client, path)
-        for name, timing in inprocess.page_timing(client, PAGES).items():
+        timings = inprocess.page_timing(client, PAGES | REFERENCE_PAGES)
+        timings |= inprocess.page_timing(client, COLD_PAGES, cold=True)
+        for name, timing in timings.items():
             results.setdefault("server_time", {}).setdefault(name, {})[str(size)] = timing
         measured = measure_together([page(name, path) for name, path in PAGES.items()], settings)
         record(measured, rows, size, PAGES)
 
     size = args.sizes[-1]
+    results["rows_shown"] = rows_per_page()
+    for name, path in REFERENCE_PAGES.items():
+        results["queries"].setdefault(name, {})[str(size)] = inprocess.query_count(client, path)
+    measured = measure_together(
+        [page(name, path) for name, path in REFERENCE_PAGES.items()], settings
+    )
+    record(measured, rows, size, REFERENCE_PAGES)
+
     connections.close_all()
     detail = f"/tokens/{pool[0][0]}/"
     results["queries"]["detail"] = {str(size): inprocess.query_count(client, detail)}
@@ -305,6 +319,15 @@ def measure_all(args, results, base_url, emulator_url, login, state_dir, token_l
         "workers": [{"pid": pid, **memory_of(pid)} for pid in workers],
     }
     results["server"]["workers_running"] = len(workers)
+
+
+def rows_per_page() -> dict[str, int]:
+    from django.contrib import admin
+
+    from tokens.forms import PAGE_SIZE
+    from tokens.models import WBToken
+
+    return {"list": PAGE_SIZE, "changelist": admin.site.get_model_admin(WBToken).list_per_page}
 
 
 def attempt(results: dict, key: str, function, *args) -> dict:
