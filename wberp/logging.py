@@ -1,15 +1,20 @@
 """Log record plumbing: a request id on every record, JSON lines in production.
 
-Both formatters hide anything shaped like a WB token in the finished line, so that a
-token typed into an address or a search box does not reach the log through Django's
+No record carries anything shaped like a WB token: `configure` (Django's LOGGING_CONFIG)
+installs a record factory that hides one in a record's message, arguments and traceback
+as the record is made, so that every handler gets it hidden, ours or anyone's. A token
+typed into an address or a search box would otherwise reach the log through Django's
 "Not Found: /…" warnings, gunicorn's access lines (query string, referer) or a traceback.
 """
 
 import json
 import logging
+import logging.config
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
+
+from django.utils.log import AdminEmailHandler
 
 from .redaction import hide_tokens
 
@@ -19,12 +24,66 @@ request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
+def configure(config: dict) -> None:
+    """LOGGING_CONFIG: records that hide tokens, then Django's usual dictConfig."""
+    make_record = logging.getLogRecordFactory()
+    if not getattr(make_record, "hides_tokens", False):
+
+        def make_token_safe_record(*args, **kwargs) -> logging.LogRecord:
+            return without_tokens(make_record(*args, **kwargs))
+
+        make_token_safe_record.hides_tokens = True
+        logging.setLogRecordFactory(make_token_safe_record)
+    logging.config.dictConfig(config)
+
+
+def without_tokens(record: logging.LogRecord) -> logging.LogRecord:
+    """`record` with anything shaped like a token in its text replaced by a marker.
+
+    The exception itself stays, for error reports (which hide tokens themselves); its
+    text, which formatters print, is replaced when it holds one.
+    """
+    try:
+        message = record.getMessage()
+    except Exception:  # arguments that do not fit: logging reports that when it emits
+        return record
+    if hide_tokens(message) != message:
+        if isinstance(record.args, Mapping):  # gunicorn's access atoms: keep them as fields
+            record.args = _hidden_values(record.args)
+        else:
+            record.msg, record.args = hide_tokens(message), ()
+    if record.exc_info and record.exc_info[1] is not None:
+        text = logging.Formatter().formatException(record.exc_info)
+        if hide_tokens(text) != text:
+            record.exc_text = hide_tokens(text)
+    return record
+
+
+def _hidden_values(args: Mapping) -> Mapping:
+    hidden = {key: hide_tokens(v) if isinstance(v, str) else v for key, v in args.items()}
+    try:
+        return type(args)(hidden)
+    except TypeError:
+        return hidden
+
+
 class RequestIdFilter(logging.Filter):
     """Stamp each record with the id of the request being served (or "-")."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
         return True
+
+
+class TokenSafeAdminEmailHandler(AdminEmailHandler):
+    """Error mails whose subject and opening line hide anything shaped like a token (the
+    report below them comes from TokenSafeExceptionReporter)."""
+
+    def format_subject(self, subject: str) -> str:
+        return hide_tokens(super().format_subject(subject))
+
+    def format(self, record: logging.LogRecord) -> str:
+        return hide_tokens(super().format(record))
 
 
 class TextFormatter(logging.Formatter):
@@ -50,7 +109,7 @@ class JsonFormatter(logging.Formatter):
         )
         entry.update(self.fields(record))
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         # A token's characters need no escaping in JSON, so hiding it keeps the line valid.
         return hide_tokens(json.dumps(entry, default=str, ensure_ascii=False))
 

@@ -12,13 +12,17 @@ this filter covers the frames that cannot be marked:
   long run of base64url characters), e.g. Django's own form code while it cleans a pasted
   token;
 - the `raw_token` POST field, and any POST value shaped like a token, on every view.
+
+And whatever is left shaped like a token in the finished report is hidden by
+TokenSafeExceptionReporter: the address of the request, its headers (a referer, the raw
+query string), an exception's message.
 """
 
 from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
-from django.views.debug import SafeExceptionReporterFilter
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
-from .redaction import looks_like_token
+from .redaction import hide_tokens, looks_like_token
 
 # Modules whose frames may hold a token under any name.
 OPAQUE_MODULES = ("wbapi", "requests", "urllib3", "http.client")
@@ -63,3 +67,11 @@ class TokenSafeExceptionReporterFilter(SafeExceptionReporterFilter):
         for key in sensitive:
             parameters[key] = self.cleansed_substitute
         return parameters
+
+
+class TokenSafeExceptionReporter(ExceptionReporter):
+    def get_traceback_text(self) -> str:
+        return hide_tokens(super().get_traceback_text())
+
+    def get_traceback_html(self) -> str:
+        return hide_tokens(super().get_traceback_html())

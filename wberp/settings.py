@@ -242,6 +242,8 @@ WB_TOKEN_FINGERPRINT_KEY = production_secret(
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+# Installs a record factory that hides tokens in every record, then applies LOGGING.
+LOGGING_CONFIG = "wberp.logging.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -269,7 +271,7 @@ LOGGING = {
             "filters": ["request_id"],
         },
         "mail_admins": {
-            "class": "django.utils.log.AdminEmailHandler",
+            "class": "wberp.logging.TokenSafeAdminEmailHandler",
             "level": "ERROR",
             "filters": ["request_id"],
         },
@@ -295,3 +297,4 @@ ADMINS = [("Admin", email) for email in env.list("ADMIN_EMAILS", default=[])]
 # Error reports (mails to ADMINS) hide WB tokens even in frames that cannot be marked
 # with @sensitive_variables: the WB client stack, and any value shaped like a token.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "wberp.reporting.TokenSafeExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "wberp.reporting.TokenSafeExceptionReporter"

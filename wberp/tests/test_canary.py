@@ -31,7 +31,7 @@ from django.db import OperationalError, connection
 from django.db.backends.utils import CursorWrapper
 from django.test import Client
 from django.urls import reverse
-from django.views.debug import ExceptionReporter
+from django.views.debug import ExceptionReporter, get_exception_reporter_class
 from requests.adapters import HTTPAdapter
 
 from tokens.crypto import get_cipher
@@ -392,7 +392,9 @@ def check_error_report(canaries: Canaries, response, where: str) -> None:
     assert response.status_code == 500, where
     check_response(canaries, response, where)
     assert response.exc_info is not None
-    reporter = ExceptionReporter(response.wsgi_request, *response.exc_info)
+    # The class Django's technical 500 page and AdminEmailHandler use: the setting's.
+    reporter_class = get_exception_reporter_class(response.wsgi_request)
+    reporter = reporter_class(response.wsgi_request, *response.exc_info)
     html = reporter.get_traceback_html()
     assert "Local vars" in html or "Local Vars" in html
     canaries.assert_absent(html, f"the HTML error report of {where}")
@@ -457,6 +459,23 @@ def test_a_crash_while_replacing_a_token_reports_no_token(
     check_stores(canaries, logs)
 
 
+def listing_bug(*args, **kwargs):
+    raise RuntimeError("a bug while listing tokens")
+
+
+def test_a_crash_on_a_page_whose_address_holds_a_token_reports_no_token(
+    canary, canaries, failing_client, logs, admin_mail, wb, monkeypatch
+):
+    """Someone pasted a token into the search box, or followed a link that held one."""
+    pasted = canaries.add(wb.mint(seller_name="Search Canary"))
+    monkeypatch.setattr("tokens.views.TokenListForm.page_context", listing_bug)
+    response = failing_client.get(
+        reverse("tokens:list"), {"q": pasted}, HTTP_REFERER=f"https://erp.example.com/?q={pasted}"
+    )
+    check_error_report(canaries, response, "a search for a pasted token")
+    check_stores(canaries, logs)
+
+
 def reading_bug(*args, **kwargs):
     raise RuntimeError("a bug while reading a pasted token")
 
@@ -486,6 +505,7 @@ def test_unmarked_frames_and_the_wb_client_stack_are_scrubbed(canaries, wb, rf, 
     except RuntimeError:
         exc_info = sys.exc_info()
     request = rf.post("/somewhere/", {"raw_token": raw, "note": raw})
+    # Django's own reporter: the filter alone must scrub the frames.
     html = ExceptionReporter(request, *exc_info).get_traceback_html()
     assert "code_nobody_marked" in html and "decode_token" in html
     canaries.assert_absent(html, "the report of a crash in unmarked code")

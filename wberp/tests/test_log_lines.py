@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from wberp.logging import AccessJsonFormatter, JsonFormatter, TextFormatter
+from wberp.logging import AccessJsonFormatter, JsonFormatter, TextFormatter, without_tokens
 from wberp.redaction import HIDDEN, hide_tokens
 
 
@@ -130,3 +130,28 @@ def test_gunicorn_access_lines_can_be_turned_off(monkeypatch):
     assert runpy.run_path(str(config))["accesslog"] == "-"
     monkeypatch.setenv("GUNICORN_ACCESS_LOG", "off")
     assert runpy.run_path(str(config))["accesslog"] is None
+
+
+def test_records_are_made_without_tokens_for_every_handler():
+    """Django's LOGGING_CONFIG installs the factory; a handler that formats on its own, as
+    a third-party one would, gets the token hidden too."""
+    record = django_warning_with_a_traceback()
+    made = logging.getLogRecordFactory()(
+        record.name,
+        record.levelno,
+        record.pathname,
+        record.lineno,
+        record.msg,
+        record.args,
+        record.exc_info,
+    )
+    line = logging.Formatter("%(message)s").format(made)
+    assert_hidden(line)
+    assert made.exc_info[1] is record.exc_info[1]  # kept for the error report
+
+
+def test_gunicorns_atoms_stay_fields_when_a_token_is_hidden_in_them():
+    record = without_tokens(gunicorn_access_record())
+    assert record.args["q"] == "q=<hidden>"
+    assert record.args["m"] == "GET"
+    assert json.loads(AccessJsonFormatter().format(record))["path"] == "/tokens/"
