@@ -143,6 +143,7 @@ def markdown(results: dict) -> str:
             f"{in_process['queries']} queries per check (median of {in_process['checks']})."
         )
     lines += cost_breakdown(results)
+    lines += growth_with_the_table(results)
     for key, label in RATIO_PAGES.items():
         ratios = [
             f"{row['ratio_to_floor']:.2f}x at {row['size']:,}"
@@ -223,4 +224,27 @@ def cost_breakdown(results: dict) -> list[str]:
                 f"floor, and the page without any row would still take {ms(without_rows)} ms "
                 f"({without_rows / floor:.1f}x)."
             )
+    return lines
+
+
+def growth_with_the_table(results: dict) -> list[str]:
+    """Each page's ratio to the floor at the largest size over the same at the size before:
+    both show a full page, so what differs is the table alone."""
+    times = results.get("server_time", {})
+    lines = []
+    for key, label in RATIO_PAGES.items():
+        rows = [r for r in results["scenarios"] if r["scenario"] == key and r.get("ratio_to_floor")]
+        if len(rows) < 3:  # the smallest size shows fewer rows than a full page
+            continue
+        before, last = rows[-2], rows[-1]
+        growth = last["ratio_to_floor"] / before["ratio_to_floor"]
+        line = (
+            f"- {label}, growth with the table: its ratio to the floor at {last['size']:,} "
+            f"tokens is {growth:.2f}x the one at {before['size']:,}"
+        )
+        if key in times:
+            in_process = times[key][str(last["size"])]["median_ms"]
+            in_process /= times[key][str(before["size"])]["median_ms"]
+            line += f" (server time in-process: {in_process:.2f}x)"
+        lines.append(line + ".")
     return lines
