@@ -236,8 +236,8 @@ class TokenListForm(forms.Form):
                 | Q(seller_tin__startswith=query)
                 | Q(seller_sid=query)
             )
-        if status := self.value("status"):
-            tokens = tokens.filter(status__in=PROBLEM_STATUSES if status == PROBLEMS else [status])
+        if statuses := self.statuses():
+            tokens = tokens.filter(status__in=statuses)
         if token_type := self.value("type"):
             tokens = tokens.filter(token_type=token_type)
         if category := self.value("category"):
@@ -249,8 +249,16 @@ class TokenListForm(forms.Form):
         fields = SORT_FIELDS[sort.removeprefix("-")]
         return [f"-{field}" for field in fields] if sort.startswith("-") else fields
 
+    def statuses(self) -> list[str]:
+        """The statuses the status filter asks for; none when it is not set."""
+        status = self.value("status")
+        return PROBLEM_STATUSES if status == PROBLEMS else [status] if status else []
+
     def page_context(self, *, page_number: str | None) -> dict:
-        paginator = TalliedPaginator(self.tokens().order_by(*self.ordering()), PAGE_SIZE)
+        only_statuses = self.statuses() if self.active_filters() == ["status"] else None
+        paginator = TalliedPaginator(
+            self.tokens().order_by(*self.ordering()), PAGE_SIZE, statuses=only_statuses
+        )
         page = paginator.get_page(page_number)
         return {
             "page": page,
@@ -260,15 +268,28 @@ class TokenListForm(forms.Form):
             "filtered": self.has_filters(),
         }
 
+    def active_filters(self) -> list[str]:
+        return [
+            name for name in ("q", "status", "type", "expiring", "category") if self.value(name)
+        ]
+
     def has_filters(self) -> bool:
-        return any(self.value(name) for name in ("q", "status", "type", "expiring", "category"))
+        return bool(self.active_filters())
 
 
 class TalliedPaginator(Paginator):
-    """Pages of tokens; the whole table is counted from the tally, not row by row."""
+    """Pages of tokens, counted from the tally rather than row by row when they are the whole
+    table, or (`statuses`) all the tokens of some statuses and nothing else."""
+
+    def __init__(self, *args, statuses: list[str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.statuses = statuses
 
     @cached_property
     def count(self) -> int:
+        if self.statuses is not None:
+            per_status = StatusTally.objects.per_status()
+            return sum(per_status.get(status, 0) for status in self.statuses)
         if self.object_list.query.has_filters():
             return super().count
         return StatusTally.objects.total()

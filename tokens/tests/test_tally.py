@@ -117,6 +117,32 @@ def test_filtered_pages_count_the_matching_rows(manager, url):
     assert paginator.count == 2
 
 
+def counts_rows_by_status(queries) -> bool:
+    return any(
+        re.search(r'COUNT\(.*FROM "tokens_wbtoken"', query["sql"]) and '"status"' in query["sql"]
+        for query in queries.captured_queries
+    )
+
+
+@pytest.mark.parametrize(("status", "expected"), [("invalid", 2), ("problems", 3), ("valid", 57)])
+def test_a_list_filtered_by_status_alone_is_counted_from_the_tally(manager, status, expected):
+    bulk_tokens(60)
+    WBToken.objects.filter(name__in=["Shop 0001", "Shop 0002"]).update(status="invalid")
+    WBToken.objects.filter(name="Shop 0003").update(status="expired")
+    with CaptureQueriesContext(connection) as queries:
+        response = manager.get(LIST, {"status": status})
+    assert response.context["page"].paginator.count == expected
+    assert len(response.context["tokens"]) == min(expected, 25)
+    assert not counts_rows_by_status(queries)
+
+
+def test_a_status_filter_with_a_search_counts_the_matching_rows(manager):
+    bulk_tokens(60)
+    WBToken.objects.filter(name__in=["Shop 0001", "Shop 0002"]).update(status="invalid")
+    response = manager.get(LIST, {"status": "invalid", "q": "Shop 0001"})
+    assert response.context["page"].paginator.count == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_counts_the_tokens_already_stored():
     executor = MigrationExecutor(connection)
