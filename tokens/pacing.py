@@ -14,7 +14,7 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from wbapi.buckets import Buckets
-from wbapi.limits import LIMIT_GROUPS
+from wbapi.limits import LIMIT_GROUPS, SANDBOX_LIMIT, RateLimit
 
 from .models import WBToken
 
@@ -38,8 +38,7 @@ class SellerPacer:
         if token.expires_at <= timezone.now():
             return 0.0  # checked locally, no request
         waited = 0.0
-        for group in ("ping",) if token.is_test else ("ping", "seller-info"):
-            rate = LIMIT_GROUPS[group].for_token_type(token.token_type)
+        for group, rate in self._limits(token):
             verdict = self._buckets.take((token.seller_sid, group), rate)
             while not verdict.allowed and waited + verdict.retry_after <= self.max_wait:
                 if self.on_wait is not None:
@@ -48,3 +47,12 @@ class SellerPacer:
                 waited += verdict.retry_after
                 verdict = self._buckets.take((token.seller_sid, group), rate)
         return waited
+
+    def _limits(self, token: WBToken) -> list[tuple[str, RateLimit]]:
+        """The buckets a check of `token` draws on: a sandbox check pings a sandbox host
+        (counted for the seller, whichever host it is), a production one also asks for
+        seller-info."""
+        ping = ("ping", LIMIT_GROUPS["ping"].for_token_type(token.token_type))
+        if token.is_test:
+            return [ping, ("sandbox", SANDBOX_LIMIT)]
+        return [ping, ("seller-info", LIMIT_GROUPS["seller-info"].for_token_type(token.token_type))]

@@ -55,3 +55,7 @@ LIMIT_GROUPS: dict[str, LimitGroup] = {
         by_token_type=MappingProxyType({"basic": RateLimit(period=DAY, limit=1, burst=1)}),
     ),
 }
+
+# On top of each method's own limit, a sandbox host answers at most one request a second for
+# all methods of its category together (the limit note of every sandbox method, Oct 2026).
+SANDBOX_LIMIT = RateLimit(period=1, limit=1, burst=1)

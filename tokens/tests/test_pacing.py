@@ -13,6 +13,7 @@ from wbapi.buckets import Buckets
 
 PING_INTERVAL = 10.0  # WB: 3 pings per 30 s, burst 3
 SELLER_INFO_INTERVAL = 60.0  # WB: 1 seller-info per minute, burst 10
+SANDBOX_INTERVAL = 1.0  # WB: 1 request a second on a sandbox category, burst 1
 
 
 class FakeTime:
@@ -74,7 +75,17 @@ def test_sellers_do_not_wait_for_each_other(pacer, fake_time):
     assert fake_time.sleeps == []
 
 
-def test_a_test_token_uses_only_the_ping_bucket(pacer, fake_time):
+def test_sandbox_checks_of_a_seller_are_a_second_apart(pacer, fake_time):
+    # WB's sandbox: one request a second for a category's methods together.
+    assert [pacer.wait_for(token(kind="test")) for _ in range(3)] == [
+        0.0,
+        pytest.approx(SANDBOX_INTERVAL),
+        pytest.approx(SANDBOX_INTERVAL),
+    ]
+    assert pacer.wait_for(token("seller-2", kind="test")) == 0.0
+
+
+def test_a_test_token_never_draws_on_seller_info(pacer, fake_time):
     # One sandbox check per ping interval forever: seller-info's burst of 10 never runs out.
     for _ in range(20):
         fake_time.now += PING_INTERVAL

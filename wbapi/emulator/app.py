@@ -32,7 +32,7 @@ from wbapi.emulator.protocol import (
 from wbapi.emulator.state import EmulatorState, LogEntry
 from wbapi.errors import MalformedToken
 from wbapi.hosts import HOST_CATEGORIES, is_sandbox_host
-from wbapi.limits import LIMIT_GROUPS
+from wbapi.limits import LIMIT_GROUPS, SANDBOX_LIMIT, RateLimit
 
 CONTROL_PREFIX = "__emulator__"
 # Categories without a scope bit that WB opens to some token types only.
@@ -152,10 +152,14 @@ class EmulatorApp:
             raise Refused(403, "scope is not allowed for this resource")
 
     def _spend_limit(self, claims: TokenClaims, host: str, route: Route) -> int:
-        """Take one request from the seller's bucket; the requests left after it."""
+        """Take one request from the seller's buckets; the requests left in the method's."""
+        if is_sandbox_host(host):  # one bucket for all of the category's methods
+            self._take(claims, (claims.seller_sid, "sandbox", host), SANDBOX_LIMIT)
         group = LIMIT_GROUPS[route.limit_group]
-        rate = group.for_token_type(claims.token_type)
         key = (claims.seller_sid, route.limit_group, host if group.per_host else None)
+        return self._take(claims, key, group.for_token_type(claims.token_type))
+
+    def _take(self, claims: TokenClaims, key: tuple, rate: RateLimit) -> int:
         verdict = self.state.buckets.take(key, rate)
         if not verdict.allowed:
             speed = self.state.buckets.speed

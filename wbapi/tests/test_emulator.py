@@ -298,6 +298,18 @@ def test_ping_is_limited_per_host_and_per_seller(emulator):
     assert get(emulator, "common-api", "/ping", other_seller).status_code == 200
 
 
+def test_a_sandbox_host_answers_one_request_a_second_for_its_whole_category(emulator):
+    token = emulator.mint(type="test", categories="content,prices")
+
+    first = get(emulator, "content-api-sandbox", "/ping", token)
+    second = get(emulator, "content-api-sandbox", "/ping", token)
+    other_category = get(emulator, "discounts-prices-api-sandbox", "/ping", token)
+
+    assert (first.status_code, second.status_code) == (200, 429)
+    assert (second.headers["X-Ratelimit-Retry"], second.headers["X-Ratelimit-Limit"]) == ("1", "1")
+    assert other_category.status_code == 200
+
+
 def test_limits_belong_to_the_seller_not_the_token(emulator):
     first = emulator.mint(seller_name="ИП Общий О. О.")
     second = emulator.mint(seller_name="ИП Общий О. О.")
