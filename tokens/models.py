@@ -153,7 +153,7 @@ class WBToken(models.Model):
     def display_version(self) -> str:
         """Changes whenever anything shown of this token may: a stored value, or the whole
         days left before it expires. Cached fragments of its pages are keyed by this."""
-        values = [getattr(self, name) for name in DISPLAYED_FIELDS]
+        values = [getattr(self, name) for name in NON_SECRET_FIELDS]
         return f"{self.days_left()}:{values!r}"
 
     # Django's own get_FOO_display() builds a dict of every choice on each call;
@@ -269,8 +269,9 @@ class WBPause(models.Model):
         return self.until is not None and self.until > timezone.now()
 
 
-# All that is stored of a token except the secret itself.
-DISPLAYED_FIELDS = [
+# All that is stored of a token except the secret itself, shown or not: a key made of all of
+# it cannot miss a change that a page shows.
+NON_SECRET_FIELDS = [
     field.attname for field in WBToken._meta.concrete_fields if field.name != "ciphertext"
 ]
 
