@@ -363,7 +363,7 @@ def checks_by_outcome() -> Counter:
 
 
 def production_env(tmp: Path, database_url: str) -> dict[str, str]:
-    from wberp.envfile import generate_aes_key, generate_secret_key
+    from wberp.envfile import production_secrets
 
     return {
         **{name: os.environ[name] for name in PASSED_THROUGH if name in os.environ},
@@ -372,9 +372,7 @@ def production_env(tmp: Path, database_url: str) -> dict[str, str]:
         "WBERP_ENV_FILE": os.devnull,
         "DJANGO_SETTINGS_MODULE": "wberp.settings",
         "DEBUG": "false",
-        "SECRET_KEY": generate_secret_key(),
-        "WB_TOKEN_KEYS": generate_aes_key(),
-        "WB_TOKEN_FINGERPRINT_KEY": generate_aes_key(),
+        **production_secrets(),
         "DATABASE_URL": database_url,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "STATIC_ROOT": str(tmp / "static"),

@@ -255,15 +255,19 @@ class TokenListForm(forms.Form):
         return PROBLEM_STATUSES if status == PROBLEMS else [status] if status else []
 
     def page_context(self, *, page_number: str | None) -> dict:
+        per_status = StatusTally.objects.per_status()  # read once: counts and pages use it
         only_statuses = self.statuses() if self.active_filters() == ["status"] else None
         paginator = TalliedPaginator(
-            self.tokens().order_by(*self.ordering()), PAGE_SIZE, statuses=only_statuses
+            self.tokens().order_by(*self.ordering()),
+            PAGE_SIZE,
+            statuses=only_statuses,
+            per_status=per_status,
         )
         page = paginator.get_page(page_number)
         return {
             "page": page,
             "tokens": page.object_list,
-            "counts": status_counts(),
+            "counts": status_counts(per_status),
             "sort": self.value("sort") or "name",
             "filtered": self.has_filters(),
         }
@@ -279,29 +283,35 @@ class TokenListForm(forms.Form):
 
 class TalliedPaginator(Paginator):
     """Pages of tokens, counted from the tally rather than row by row when they are the whole
-    table, or (`statuses`) all the tokens of some statuses and nothing else."""
+    table, or (`statuses`) all the tokens of some statuses and nothing else. `per_status`:
+    the tally, if the caller has read it already."""
 
-    def __init__(self, *args, statuses: list[str] | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        statuses: list[str] | None = None,
+        per_status: dict[str, int] | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.statuses = statuses
+        self._per_status = per_status
 
     @cached_property
     def count(self) -> int:
-        if self.statuses is not None:
-            per_status = StatusTally.objects.per_status()
-            return sum(per_status.get(status, 0) for status in self.statuses)
-        if self.object_list.query.has_filters():
+        if self.statuses is None and self.object_list.query.has_filters():
             return super().count
-        return StatusTally.objects.total()
+        per_status = self._per_status
+        if per_status is None:
+            per_status = StatusTally.objects.per_status()
+        if self.statuses is None:
+            return sum(per_status.values())
+        return sum(per_status.get(status, 0) for status in self.statuses)
 
 
-def status_counts() -> dict[str, int]:
-    """Counts for the summary above the list, in two short queries at any table size.
-
-    Tokens per status come from the tally the database keeps (see StatusTally),
-    and those expiring soon from their range of the expiry index.
-    """
-    per_status = StatusTally.objects.per_status()
+def status_counts(per_status: dict[str, int]) -> dict[str, int]:
+    """Counts for the summary above the list, from the tally (see StatusTally) and, for
+    tokens expiring soon, their range of the expiry index: short at any table size."""
     return {
         "total": sum(per_status.values()),
         "valid": per_status.get(WBToken.Status.VALID, 0),

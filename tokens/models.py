@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Sum
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -279,9 +279,6 @@ NON_SECRET_FIELDS = [
 class StatusTallyQuerySet(models.QuerySet):
     def per_status(self) -> dict[str, int]:
         return dict(self.values_list("status", "tokens"))
-
-    def total(self) -> int:
-        return self.aggregate(total=Sum("tokens"))["total"] or 0
 
 
 class StatusTally(models.Model):

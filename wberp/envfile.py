@@ -28,12 +28,17 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+def production_secrets() -> dict[str, str]:
+    """Fresh values of every secret production requires, by variable name."""
+    return {
+        "SECRET_KEY": generate_secret_key(),
+        "WB_TOKEN_KEYS": generate_aes_key(),
+        "WB_TOKEN_FINGERPRINT_KEY": generate_aes_key(),
+    }
+
+
 def fresh_production_secrets() -> str:
-    return (
-        f"SECRET_KEY={generate_secret_key()}\n"
-        f"WB_TOKEN_KEYS={generate_aes_key()}\n"
-        f"WB_TOKEN_FINGERPRINT_KEY={generate_aes_key()}"
-    )
+    return "\n".join(f"{name}={value}" for name, value in production_secrets().items())
 
 
 def render_env(password: str) -> str:

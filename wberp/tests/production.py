@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from wberp.envfile import generate_aes_key, generate_secret_key
+from wberp.envfile import production_secrets
 
 BASE_DIR = Path(settings.BASE_DIR)
 HOST = "127.0.0.1"
@@ -29,9 +29,7 @@ def production_env(**overrides: str | None) -> dict[str, str]:
         "WBERP_ENV_FILE": os.devnull,
         "DJANGO_SETTINGS_MODULE": "wberp.settings",
         "DEBUG": "false",
-        "SECRET_KEY": generate_secret_key(),
-        "WB_TOKEN_KEYS": generate_aes_key(),
-        "WB_TOKEN_FINGERPRINT_KEY": generate_aes_key(),
+        **production_secrets(),
         "ALLOWED_HOSTS": "erp.example.com",
     }
     env.update(overrides)
