@@ -35,14 +35,16 @@
 })();
 
 // Dialogs: links marked data-opens-dialog load their form into #dialog-body
-// (hx-get), and the dialog opens once it has arrived. The browser's modal
-// dialog traps focus, closes on Escape and gives focus back to the opener.
+// (hx-get), and the dialog opens once it has arrived and settled: only then
+// has htmx wired the form's own triggers (the token's live preview), so
+// nothing typed or pasted at once goes unseen. The browser's modal dialog
+// traps focus, closes on Escape and gives focus back to the opener.
 (function () {
   function dialog() {
     return document.getElementById("dialog");
   }
 
-  document.body.addEventListener("htmx:afterSwap", (event) => {
+  document.body.addEventListener("htmx:afterSettle", (event) => {
     const box = dialog();
     if (!box || event.detail.target.id !== "dialog-body") return;
     if (!box.open) box.showModal();

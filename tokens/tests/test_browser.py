@@ -688,6 +688,7 @@ def test_screenshots_of_the_list_and_a_token_in_russian_and_english(
     page.emulate_media(color_scheme="light")
 
     page.get_by_role("link", name="Добавить токен", exact=True).click()
+    expect(dialog(page)).to_be_visible()
     page.get_by_label("Название").fill("Лютик — новый")
     page.locator("#id_raw_token").fill(mint(seller_name="ИП Лютикова Анна Викторовна"))
     expect(page.locator("#token-preview")).to_contain_text("Персональный")
