@@ -156,7 +156,8 @@ class EmulatorApp:
         if is_sandbox_host(host):  # one bucket for all of the category's methods
             self._take(claims, (claims.seller_sid, "sandbox", host), SANDBOX_LIMIT)
         group = LIMIT_GROUPS[route.limit_group]
-        key = (claims.seller_sid, route.limit_group, host if group.per_host else None)
+        scope = group.bucket_scope(token_type=claims.token_type, host=host)
+        key = (claims.seller_sid, route.limit_group, *scope)
         return self._take(claims, key, group.for_token_type(claims.token_type))
 
     def _take(self, claims: TokenClaims, key: tuple, rate: RateLimit) -> int:
