@@ -67,12 +67,18 @@ def staff_client(staff_user) -> Client:
     return client_for(staff_user)
 
 
+# WB's rate limits, sped up alike in the emulator and in the app's shared budget (the
+# emulator's --speed and WB_RATE_SPEED), so that tests keep to WB's limits without waiting
+# WB's real minutes.
+TEST_RATE_SPEED = 200
+
+
 @pytest.fixture(scope="session")
 def wb_emulator():
     """One local WB emulator for the whole run, over real HTTP on loopback."""
     from wbapi.emulator.testing import EmulatorServer
 
-    server = EmulatorServer()
+    server = EmulatorServer(speed=TEST_RATE_SPEED)
     yield server
     server.stop()
 
@@ -81,6 +87,7 @@ def wb_emulator():
 def wb(wb_emulator, settings):
     """The emulator, reset, with the app pointed at it and short timeouts."""
     wb_emulator.reset()
+    settings.WB_RATE_SPEED = TEST_RATE_SPEED
     settings.WB_API_BASE_URL = wb_emulator.base_url
     settings.WB_API_READ_TIMEOUT = 1.0
     settings.WB_API_DEADLINE = 2.5

@@ -173,7 +173,7 @@ def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) 
 NOTES = [
     "The server runs the production command and config with DEBUG off; requests carry "
     "X-Forwarded-Proto: https, so SSL redirect, Secure cookies and HSTS stay on.",
-    "WB_API_BASE_URL points at the emulator; gunicorn runs no system checks, so tokens.E004 "
+    "WB_API_BASE_URL points at the emulator; gunicorn runs no system checks, so gateway.E002 "
     "does not stop it (migrate runs without it and passes every check).",
     "GUNICORN_MAX_REQUESTS=0: no worker restarts during a scenario.",
     "Display-only tokens hold a random secret of a real token's length, really encrypted; "

@@ -147,7 +147,7 @@ DJANGO_SELECT_FOR_ACTION = "Select this object for an action - {}"
 class WBTokenAdmin(admin.ModelAdmin):
     list_display = [
         "name",
-        "seller",
+        "seller_column",
         "token_type",
         "status_badge",
         "expires",
@@ -162,7 +162,8 @@ class WBTokenAdmin(admin.ModelAdmin):
         ExpiryFilter,
         CategoryFilter,
     ]
-    search_fields = ["name", "seller_name", "trade_mark", "seller_tin", "=seller_sid"]
+    search_fields = ["name", "seller__name", "seller__trade_mark", "seller__tin", "=seller__sid"]
+    list_select_related = ["seller"]
     show_full_result_count = False
     list_per_page = 50
     paginator = TalliedPaginator
@@ -254,7 +255,7 @@ class WBTokenAdmin(admin.ModelAdmin):
                 not_checked.append((token.name, error.message))
 
         summary = token_check_many(tokens=queryset, by=request.user, progress=note_refusal)
-        valid = summary.outcomes[WBToken.Status.VALID]
+        valid = summary.outcomes[WBTokenCheck.Outcome.VALID]
         problems = summary.total - valid
         self.message_user(
             request,
@@ -286,11 +287,14 @@ class WBTokenAdmin(admin.ModelAdmin):
             format_html(gettext(DJANGO_SELECT_FOR_ACTION), str(token)),
         )
 
-    @admin.display(description=_("seller"), ordering="seller_name")
-    def seller(self, token: WBToken) -> str:
-        if token.trade_mark and token.trade_mark != token.seller_name:
-            return f"{token.seller_name} ({token.trade_mark})"
-        return token.seller_name or "—"
+    @admin.display(description=_("seller"), ordering="seller__name")
+    def seller_column(self, token: WBToken) -> str:
+        seller = token.seller
+        if seller is None:
+            return "—"
+        if seller.trade_mark and seller.trade_mark != seller.name:
+            return f"{seller.display_name} ({seller.trade_mark})"
+        return seller.display_name
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, token: WBToken) -> str:
@@ -315,14 +319,18 @@ class WBTokenAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("seller"))
     def seller_summary(self, token: WBToken) -> str:
+        seller = token.seller
+        if seller is None:
+            return "—"
         return format_html(
-            "{}<br>{}: {} · {}: {} · ID: {}",
-            token.seller_name or "—",
+            '<a href="{}">{}</a><br>{}: {} · {}: {} · ID: {}',
+            seller.get_absolute_url(),
+            seller.display_name,
             _("INN"),
-            token.seller_tin or "—",
+            seller.tin or "—",
             _("trade mark"),
-            token.trade_mark or "—",
-            token.seller_sid or "—",
+            seller.trade_mark or "—",
+            seller.sid,
         )
 
     @admin.display(description=_("categories"))

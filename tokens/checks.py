@@ -1,4 +1,4 @@
-"""System checks: the token keys and the WB address must be right before start-up.
+"""System checks: the token keys must be usable before start-up.
 
 With DEBUG off a problem is an Error (`manage.py check --deploy` and every
 server start refuse); in DEBUG it is a Warning so that development goes on.
@@ -6,8 +6,6 @@ server start refuse); in DEBUG it is a Warning so that development goes on.
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
-
-from wbapi.hosts import is_production_base_url, validate_base_url
 
 from .crypto import KeyConfigError, TokenCipher, decode_key
 
@@ -34,22 +32,4 @@ def check_token_keys(app_configs=None, **kwargs) -> list[CheckMessage]:
     texts = [*settings.WB_TOKEN_KEYS, settings.WB_TOKEN_FINGERPRINT_KEY]
     if any(decode_key(text).startswith(DEV_KEY_MARKER) for text in texts):
         return [_problem("The token keys are the built-in development keys.", id="tokens.W002")]
-    return []
-
-
-@register(Tags.security)
-def check_wb_base_url(app_configs=None, **kwargs) -> list[CheckMessage]:
-    base_url = settings.WB_API_BASE_URL
-    try:
-        validate_base_url(base_url)
-    except ValueError as exc:
-        return [Error(f"WB_API_BASE_URL is not usable: {exc}", id="tokens.E003")]
-    if not settings.DEBUG and not is_production_base_url(base_url):
-        return [
-            Error(
-                "WB_API_BASE_URL must be https://{host}.wildberries.ru when DEBUG is off.",
-                hint="Point at the local emulator only in development.",
-                id="tokens.E004",
-            )
-        ]
     return []

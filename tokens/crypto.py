@@ -113,6 +113,13 @@ class TokenCipher:
             ) from None
         return plaintext.decode()
 
+    @sensitive_variables("plaintext")
+    def reencrypt(self, envelope: str, *, row_id: uuid.UUID) -> str:
+        """The same secret under the primary key, without the plaintext leaving the cipher.
+        Raises TokenUnreadable as decrypt() does."""
+        plaintext = self.decrypt(envelope, row_id=row_id)
+        return self.encrypt(plaintext, row_id=row_id)
+
     @sensitive_variables("token")
     def fingerprint(self, token: str) -> str:
         return hmac.new(self._fingerprint_key, token.encode(), hashlib.sha256).hexdigest()

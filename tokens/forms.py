@@ -155,7 +155,7 @@ EXPIRY_CHOICES = [
 # Column -> ordering; a leading "-" in the `sort` parameter reverses it.
 SORT_FIELDS = {
     "name": ["name", "id"],
-    "seller": ["seller_name", "name", "id"],
+    "seller": ["seller__name", "name", "id"],
     "type": ["token_type", "name", "id"],
     "status": ["status", "name", "id"],
     "expires": ["expires_at", "id"],
@@ -176,7 +176,6 @@ PROBLEM_STATUSES = [
     WBToken.Status.INVALID,
     WBToken.Status.EXPIRED,
     WBToken.Status.ACCESS_DENIED,
-    WBToken.Status.UNAVAILABLE,
 ]
 
 
@@ -227,14 +226,15 @@ class TokenListForm(forms.Form):
         return self.cleaned_data.get(name) or ""
 
     def tokens(self) -> QuerySet:
-        tokens = WBToken.objects.defer("ciphertext")  # a list never needs the secret
+        # A list never needs the secret; every row shows its seller.
+        tokens = WBToken.objects.defer("ciphertext").select_related("seller")
         if query := self.value("q"):
             tokens = tokens.filter(
                 Q(name__icontains=query)
-                | Q(seller_name__icontains=query)
-                | Q(trade_mark__icontains=query)
-                | Q(seller_tin__startswith=query)
-                | Q(seller_sid=query)
+                | Q(seller__name__icontains=query)
+                | Q(seller__trade_mark__icontains=query)
+                | Q(seller__tin__startswith=query)
+                | Q(seller__sid=query)
             )
         if statuses := self.statuses():
             tokens = tokens.filter(status__in=statuses)

@@ -9,19 +9,22 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
+from django.db.models import Case, F, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gateway.messages import describe
 from wbapi.claims import CATEGORY_BITS, READ_ONLY_BIT
 
 from .crypto import FINGERPRINT_PREFIX_LENGTH
-from .messages import describe
 from .presentation import category_label, expiry_text
 
 # Tokens expiring within this many days are highlighted everywhere.
 EXPIRY_WARNING_DAYS = 14
+# Which token reads a seller's data when several could: WB means personal tokens for a
+# seller's own system; basic ones have far lower limits.
+TYPE_PREFERENCE = ("personal", "service", "basic")
 # WB tokens live 180 days; a larger window in a filter is a typo, not a question.
 MAX_EXPIRY_FILTER_DAYS = 3650
 
@@ -57,6 +60,21 @@ class WBTokenQuerySet(models.QuerySet):
             return self.expiring_within(int(choice))
         return self
 
+    def usable_for(self, category: str, *, now: datetime | None = None) -> "WBTokenQuerySet":
+        """Tokens that may read the seller's real data of a WB category now, the preferred
+        first: valid, not expired, not a sandbox token, with the category (WBToken.usable_for
+        says the same of one token)."""
+        now = now or timezone.now()
+        preference = Case(
+            *(When(token_type=kind, then=rank) for rank, kind in enumerate(TYPE_PREFERENCE)),
+            default=len(TYPE_PREFERENCE),
+        )
+        return (
+            self.filter(status=WBToken.Status.VALID, expires_at__gt=now, is_test=False)
+            .allowing(category)
+            .order_by(preference, "-expires_at", "pk")
+        )
+
     def _with_scope_bit(self, bit: int) -> "WBTokenQuerySet":
         mask = 1 << bit
         return self.alias(_scope_bit=F("scope_mask").bitand(mask)).filter(_scope_bit=mask)
@@ -69,7 +87,6 @@ class WBToken(models.Model):
         EXPIRED = "expired", _("Expired")
         ACCESS_DENIED = "access_denied", _("Access denied")
         UNCHECKED = "unchecked", _("Not checked")
-        UNAVAILABLE = "unavailable", _("WB unavailable")
 
     class TokenType(models.TextChoices):
         PERSONAL = "personal", _("Personal")
@@ -90,18 +107,19 @@ class WBToken(models.Model):
 
     # Read from the token's own claims.
     token_type = models.CharField(_("type"), max_length=10, choices=TokenType.choices)
-    seller_sid = models.CharField(_("seller ID"), max_length=64, blank=True, db_index=True)
-    seller_oid = models.BigIntegerField(_("seller number"), null=True, blank=True)
+    # The cabinet the token's `sid` claim names; who the seller is, WB's seller-info says there.
+    seller = models.ForeignKey(
+        "sellers.Seller",
+        on_delete=models.PROTECT,
+        related_name="tokens",
+        null=True,
+        blank=True,
+        verbose_name=_("seller"),
+    )
     token_id = models.CharField(_("token ID"), max_length=64, blank=True)
     scope_mask = models.BigIntegerField(_("scope mask"), default=0)
     is_test = models.BooleanField(_("sandbox"), default=False)
     expires_at = models.DateTimeField(_("expires"), db_index=True)
-
-    # From WB's seller-info.
-    seller_name = models.CharField(_("seller"), max_length=255, blank=True)
-    seller_tin = models.CharField(_("INN"), max_length=20, blank=True)
-    trade_mark = models.CharField(_("trade mark"), max_length=255, blank=True)
-    country = models.CharField(_("country"), max_length=64, blank=True)
 
     status = models.CharField(
         _("status"),
@@ -154,6 +172,8 @@ class WBToken(models.Model):
         """Changes whenever anything shown of this token may: a stored value, or the whole
         days left before it expires. Cached fragments of its pages are keyed by this."""
         values = [getattr(self, name) for name in NON_SECRET_FIELDS]
+        seller = self.seller if self.seller_id else None  # loaded with the token on the list
+        values.append(seller and (seller.pk, seller.updated_at))
         return f"{self.days_left()}:{values!r}"
 
     # Django's own get_FOO_display() builds a dict of every choice on each call;
@@ -200,6 +220,16 @@ class WBToken(models.Model):
     def expires_soon(self, now: datetime | None = None) -> bool:
         return self.days_left(now) <= EXPIRY_WARNING_DAYS
 
+    def usable_for(self, category: str, now: datetime | None = None) -> bool:
+        """Whether this token may read the seller's real data of `category` now (the rule of
+        WBTokenQuerySet.usable_for, for tokens already loaded)."""
+        return (
+            self.status == self.Status.VALID
+            and not self.is_expired(now)
+            and not self.is_test
+            and category in self.categories
+        )
+
 
 class WBTokenCheck(models.Model):
     """One validation of a token with WB (or locally, for an expired one)."""
@@ -212,6 +242,15 @@ class WBTokenCheck(models.Model):
         COMMAND = "command", _("Command line")
         SCHEDULE = "schedule", _("Schedule")
 
+    class Outcome(models.TextChoices):
+        """What WB said about the token, or that it could not tell (the status then stays)."""
+
+        VALID = "valid", _("Valid")
+        INVALID = "invalid", _("Invalid")
+        EXPIRED = "expired", _("Expired")
+        ACCESS_DENIED = "access_denied", _("Access denied")
+        UNAVAILABLE = "unavailable", _("Could not check")
+
     token = models.ForeignKey(WBToken, on_delete=models.CASCADE, related_name="checks")
     checked_at = models.DateTimeField(_("checked"), default=timezone.now, db_index=True)
     trigger = models.CharField(_("trigger"), max_length=10, choices=Trigger.choices)
@@ -223,7 +262,7 @@ class WBTokenCheck(models.Model):
         related_name="+",
         verbose_name=_("by"),
     )
-    outcome = models.CharField(_("outcome"), max_length=16, choices=WBToken.Status.choices)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
     duration_ms = models.PositiveIntegerField(_("duration, ms"), null=True, blank=True)
     request_count = models.PositiveSmallIntegerField(_("WB requests"), default=0)
@@ -243,30 +282,6 @@ class WBTokenCheck(models.Model):
     @property
     def error_message(self) -> str:
         return describe(self.error_code, self.error_detail) if self.error_code else ""
-
-
-class WBPause(models.Model):
-    """Circuit breaker: no calls to `host` for `seller_sid` before `until`.
-
-    Kept in the database so that every worker process honours it.
-    """
-
-    seller_sid = models.CharField(max_length=64)
-    host = models.CharField(max_length=64)
-    until = models.DateTimeField(null=True, blank=True)
-    failures = models.PositiveSmallIntegerField(default=0)
-    reason = models.CharField(max_length=32, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["seller_sid", "host"], name="wbpause_unique_target")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.seller_sid}@{self.host} until {self.until}"
-
-    def is_active(self) -> bool:
-        return self.until is not None and self.until > timezone.now()
 
 
 # All that is stored of a token except the secret itself, shown or not: a key made of all of

@@ -21,46 +21,30 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
+from gateway.errors import NotSent
+from gateway.messages import describe, error_detail
+from gateway.stored import check_stored_token
+from gateway.validation import INTERACTIVE_MAX_WAIT, WBOutcome, verify_token
+from sellers.models import Seller
+from sellers.services import seller_for_token, seller_record_info
 from wbapi.claims import TokenClaims, decode_token, normalise_token
-from wbapi.errors import (
-    AccessDenied,
-    InvalidToken,
-    MalformedToken,
-    RequestRejected,
-    SandboxUnavailable,
-    SellerMismatch,
-    TokenExpired,
-    WBError,
-)
+from wbapi.errors import InvalidToken, MalformedToken, SellerMismatch, TokenExpired, WBError
 
 from .crypto import TokenCipher, envelope_key_id, get_cipher
 from .exceptions import TokenError
-from .messages import describe, error_detail
 from .models import WBToken, WBTokenCheck
-from .pacing import SellerPacer
-from .wb import ChecksPaused, TooBusy, WBOutcome, check_token_with_wb
 
 security_log = logging.getLogger("wberp.security")
 
 Status = WBToken.Status
+Outcome = WBTokenCheck.Outcome
 Trigger = WBTokenCheck.Trigger
 User = AbstractBaseUser | None
 
 NAME_MAX_LENGTH = WBToken._meta.get_field("name").max_length
 CLAIM_MAX_LENGTH = min(
-    WBToken._meta.get_field(name).max_length for name in ("seller_sid", "token_id")
+    (Seller._meta.get_field("sid").max_length, WBToken._meta.get_field("token_id").max_length)
 )
-# Errors after which WB's answer cannot change by repeating the same call.
-STATUS_BY_ERROR: dict[type[WBError], str] = {
-    InvalidToken: Status.INVALID,
-    SellerMismatch: Status.INVALID,
-    AccessDenied: Status.ACCESS_DENIED,
-    SandboxUnavailable: Status.ACCESS_DENIED,
-    RequestRejected: Status.ACCESS_DENIED,
-    TokenExpired: Status.EXPIRED,
-}
-# Nothing was sent to WB: the token's state is unknown, not changed.
-NOT_SENT = (ChecksPaused, TooBusy)
 
 
 @dataclass(frozen=True)
@@ -93,6 +77,10 @@ def read_pasted_token(raw_token: str, *, now: datetime | None = None) -> PastedT
     if not claims_fit(claims):
         raise TokenError(
             describe("malformed_token", "bad_claims"), code="malformed_token", field="raw_token"
+        )
+    if not claims.seller_sid:
+        raise TokenError(
+            describe("malformed_token", "no_seller"), code="malformed_token", field="raw_token"
         )
     return PastedToken(token, claims, get_cipher().fingerprint(token))
 
@@ -156,15 +144,15 @@ def token_create(*, name: str, raw_token: str, by: User, allow_unverified: bool 
     name = clean_name(name)
     pasted = read_pasted_token(raw_token)
     refuse_duplicate(pasted.fingerprint)
-    outcome = check_token_with_wb(pasted.raw, pasted.claims)
+    outcome = verify_pasted(pasted)
     status = status_to_save(outcome, allow_unverified=allow_unverified)
     token = WBToken(name=name, created_by=by if by and by.pk else None)
-    fill_from_token(token, pasted, outcome, status)
     try:
         with transaction.atomic():
+            fill_from_token(token, pasted, outcome, status)
             token.save(force_insert=True)
             count_check(token, outcome, status)
-            record_check(token, outcome, status, trigger=Trigger.CREATE, by=by)
+            record_check(token, outcome, trigger=Trigger.CREATE, by=by)
             audit(by, token, ADDITION, [{"added": {}}])
     except IntegrityError:
         raise duplicate_error(WBToken.objects.get(fingerprint=pasted.fingerprint).name) from None
@@ -188,21 +176,22 @@ def token_update(
     if name is not None and clean_name(name) != token.name:
         token.name = clean_name(name)
         changed.append("name")
-    outcome = status = None
+    outcome = pasted = status = None
     if raw_token:
         pasted = read_replacement(token, raw_token, allow_other_seller=allow_other_seller)
-        outcome = check_token_with_wb(pasted.raw, pasted.claims)
+        outcome = verify_pasted(pasted)
         status = status_to_save(outcome, allow_unverified=allow_unverified)
-        fill_from_token(token, pasted, outcome, status)
         changed.append("token")
     if not changed:
         return token
     try:
         with transaction.atomic():
+            if pasted is not None:
+                fill_from_token(token, pasted, outcome, status)
             token.save()
             if outcome is not None:
                 count_check(token, outcome, status)
-                record_check(token, outcome, status, trigger=Trigger.UPDATE, by=by)
+                record_check(token, outcome, trigger=Trigger.UPDATE, by=by)
             audit(by, token, CHANGE, [{"changed": {"fields": changed}}])
     except IntegrityError:
         raise duplicate_error(WBToken.objects.get(fingerprint=token.fingerprint).name) from None
@@ -219,7 +208,8 @@ def read_replacement(token: WBToken, raw_token: str, *, allow_other_seller: bool
             _("This is the token already stored here."), code="same_token", field="raw_token"
         )
     refuse_duplicate(pasted.fingerprint)
-    other_seller = token.seller_sid and pasted.claims.seller_sid != token.seller_sid
+    current_sid = seller_sid_of(token)
+    other_seller = current_sid and pasted.claims.seller_sid != current_sid
     if other_seller and not allow_other_seller:
         raise TokenError(
             _(
@@ -233,6 +223,15 @@ def read_replacement(token: WBToken, raw_token: str, *, allow_other_seller: bool
     return pasted
 
 
+@sensitive_variables("pasted")
+def verify_pasted(pasted: PastedToken) -> WBOutcome:
+    """Check a pasted token with WB, seller-info included: the token is new here."""
+    seller_id = (
+        Seller.objects.filter(sid=pasted.claims.seller_sid).values_list("pk", flat=True).first()
+    )
+    return verify_token(pasted.raw, pasted.claims, seller_id=seller_id, with_seller_info=True)
+
+
 def token_delete(*, token: WBToken, by: User) -> None:
     with transaction.atomic():
         audit(by, token, DELETION, "")
@@ -243,29 +242,40 @@ def token_delete(*, token: WBToken, by: User) -> None:
 # --- Checks -----------------------------------------------------------------------------
 
 
-@sensitive_variables("raw")
-def token_check(*, token: WBToken, by: User, trigger: str = Trigger.MANUAL) -> WBTokenCheck:
+def token_check(
+    *,
+    token: WBToken,
+    by: User,
+    trigger: str = Trigger.MANUAL,
+    max_wait: float = INTERACTIVE_MAX_WAIT,
+) -> WBTokenCheck:
     """Re-validate a stored token with WB and record the outcome.
 
-    An expired token is marked so without a request. Raises TokenError when
-    nothing could be tried (unreadable ciphertext, checks paused, too busy).
+    An expired token is marked so without a request. WB's seller-info is asked when the
+    seller's is older than a day; otherwise /ping on the token's hosts is the check. A check
+    WB could not answer (a 429, an outage) is recorded but leaves the status as it was. Raises
+    TokenError when nothing could be tried (unreadable ciphertext, rate budget used up,
+    checks paused, too busy).
     """
-    raw = get_cipher().decrypt(token.ciphertext, row_id=token.pk)
-    if token.expires_at <= timezone.now():
+    if token.is_expired():
         outcome = WBOutcome(error=TokenExpired(token.expires_at))
     else:
-        outcome = check_token_with_wb(raw, decode_token(raw))
-    if isinstance(outcome.error, NOT_SENT):
+        seller = token.seller
+        with_seller_info = seller is None or seller.info_is_due()
+        outcome = check_stored_token(token, with_seller_info=with_seller_info, max_wait=max_wait)
+    if isinstance(outcome.error, NotSent):
         raise refusal(outcome.error, field=None)
-    status = status_of(outcome)
+    status = verdict(outcome.error)
     with transaction.atomic():
+        record_seller_info(token.seller, outcome)
         WBToken.objects.filter(pk=token.pk).update(
             **check_fields(outcome, status), **counter_increments(outcome, status)
         )
-        check = record_check(token, outcome, status, trigger=trigger, by=by)
-        audit(by, token, CHANGE, [{"changed": {"fields": ["status", "last_checked_at"]}}])
+        check = record_check(token, outcome, trigger=trigger, by=by)
+        fields = ["status", "last_checked_at"] if status else ["last_checked_at"]
+        audit(by, token, CHANGE, [{"changed": {"fields": fields}}])
     token.refresh_from_db()
-    log_event("check", by, token, status)
+    log_event("check", by, token, check.outcome)
     return check
 
 
@@ -280,7 +290,7 @@ class BulkCheckSummary:
 
     @property
     def all_valid(self) -> bool:
-        return self.total == self.outcomes[Status.VALID]
+        return self.total == self.outcomes[Outcome.VALID]
 
 
 # progress(token, its check or None, the reason it was not checked or None)
@@ -293,15 +303,13 @@ def token_check_many(
     by: User,
     trigger: str = Trigger.BULK,
     progress: Progress | None = None,
-    pacer: SellerPacer | None = None,
+    max_wait: float = INTERACTIVE_MAX_WAIT,
 ) -> BulkCheckSummary:
-    """Check tokens one after another, spreading each seller's checks over WB's limits."""
-    pacer = pacer or SellerPacer()
+    """Check tokens one after another, each waiting up to `max_wait` s for its seller's budget."""
     summary = BulkCheckSummary()
     for token in tokens:
-        pacer.wait_for(token)
         try:
-            check = token_check(token=token, by=by, trigger=trigger)
+            check = token_check(token=token, by=by, trigger=trigger, max_wait=max_wait)
         except TokenError as exc:
             summary.not_checked[exc.code] += 1
             check, error = None, exc
@@ -357,7 +365,6 @@ def pk_batches(batch_size: int) -> Iterable[list]:
         last_pk = batch[-1]
 
 
-@sensitive_variables("raw")
 def rotate_batch(
     batch: list[WBToken], cipher: TokenCipher, report: RotationReport, *, verify: bool
 ) -> None:
@@ -365,12 +372,12 @@ def rotate_batch(
     for token in batch:
         report.keys_before[envelope_key_id(token.ciphertext)] += 1
         try:
-            raw = cipher.decrypt(token.ciphertext, row_id=token.pk)
+            rotated = cipher.reencrypt(token.ciphertext, row_id=token.pk)
         except TokenError:
             report.unreadable.append(str(token.pk))
             continue
         if not verify and envelope_key_id(token.ciphertext) != cipher.primary.id:
-            token.ciphertext = cipher.encrypt(raw, row_id=token.pk)
+            token.ciphertext = rotated
             stale.append(token)
     WBToken.objects.bulk_update(stale, ["ciphertext"])
     report.rotated += len(stale)
@@ -379,18 +386,26 @@ def rotate_batch(
 # --- Shared steps -------------------------------------------------------------------------
 
 
-def status_of(outcome: WBOutcome) -> str:
-    if outcome.error is None:
+def verdict(error: WBError | None) -> str | None:
+    """What WB said about the token: a status, or None when the check could not tell (WB's rate
+    limit, an outage, nonsense from a proxy): such a check never changes a token's status."""
+    if error is None:
         return Status.VALID
-    return STATUS_BY_ERROR.get(type(outcome.error), Status.UNAVAILABLE)
+    if not error.permanent:
+        return None
+    if isinstance(error, InvalidToken | SellerMismatch):
+        return Status.INVALID
+    if isinstance(error, TokenExpired):
+        return Status.EXPIRED
+    return Status.ACCESS_DENIED
 
 
 def status_to_save(outcome: WBOutcome, *, allow_unverified: bool) -> str:
     """The status a new or replaced token is saved with, or the reason it is refused."""
-    status = status_of(outcome)
+    status = verdict(outcome.error)
     if status == Status.VALID:
         return status
-    if status != Status.UNAVAILABLE and not isinstance(outcome.error, NOT_SENT):
+    if status is not None:
         raise refusal(outcome.error)
     if not allow_unverified:
         error = refusal(outcome.error, field=None)
@@ -401,45 +416,51 @@ def status_to_save(outcome: WBOutcome, *, allow_unverified: bool) -> str:
 
 @sensitive_variables("pasted")
 def fill_from_token(token: WBToken, pasted: PastedToken, outcome: WBOutcome, status: str) -> None:
+    """A new secret and everything read from it; its seller, filled in from WB's seller-info."""
     claims = pasted.claims
     token.ciphertext = get_cipher().encrypt(pasted.raw, row_id=token.pk)
     token.fingerprint = pasted.fingerprint
     token.hint = claims.hint
     token.token_type = claims.token_type
-    token.seller_sid = claims.seller_sid or ""
-    token.seller_oid = claims.seller_oid
+    token.seller = seller_for_token(sid=claims.seller_sid, oid=claims.seller_oid)
     token.token_id = claims.token_id or ""
     token.scope_mask = claims.scope_mask
     token.is_test = claims.is_test
     token.expires_at = claims.expires_at
+    record_seller_info(token.seller, outcome)
     for name, value in check_fields(outcome, status).items():
         setattr(token, name, value)
 
 
-def check_fields(outcome: WBOutcome, status: str) -> dict:
-    """Field values a check leaves on its token."""
+def record_seller_info(seller: Seller | None, outcome: WBOutcome) -> None:
+    info = outcome.result.seller if outcome.result else None
+    if seller is not None and info is not None:
+        seller_record_info(
+            seller=seller,
+            name=info.name,
+            tin=info.tin,
+            trade_mark=info.trade_mark,
+            country=info.country,
+        )
+
+
+def check_fields(outcome: WBOutcome, status: str | None) -> dict:
+    """Field values a check leaves on its token; the status only if WB told it."""
     now = timezone.now()
     error = outcome.error
     fields = {
-        "status": status,
         "last_checked_at": now,
         "last_error_code": error.code if error else "",
         "last_error_detail": error_detail(error)[:300] if error else "",
     }
+    if status is not None:
+        fields["status"] = status
     if outcome.records:
         fields["last_used_at"] = now
-    seller = outcome.result.seller if outcome.result else None
-    if seller is not None:
-        fields.update(
-            seller_name=seller.name,
-            seller_tin=seller.tin,
-            trade_mark=seller.trade_mark,
-            country=seller.country,
-        )
     return fields
 
 
-def counter_increments(outcome: WBOutcome, status: str) -> dict:
+def counter_increments(outcome: WBOutcome, status: str | None) -> dict:
     """A check added to the token's counters in SQL, so that concurrent checks all count."""
     return {
         "check_count": F("check_count") + 1,
@@ -448,19 +469,17 @@ def counter_increments(outcome: WBOutcome, status: str) -> dict:
     }
 
 
-def count_check(token: WBToken, outcome: WBOutcome, status: str) -> None:
+def count_check(token: WBToken, outcome: WBOutcome, status: str | None) -> None:
     WBToken.objects.filter(pk=token.pk).update(**counter_increments(outcome, status))
 
 
-def record_check(
-    token: WBToken, outcome: WBOutcome, status: str, *, trigger: str, by: User
-) -> WBTokenCheck:
+def record_check(token: WBToken, outcome: WBOutcome, *, trigger: str, by: User) -> WBTokenCheck:
     error = outcome.error
     return WBTokenCheck.objects.create(
         token=token,
         trigger=trigger,
         checked_by=by if by and by.pk else None,
-        outcome=status,
+        outcome=verdict(error) or Outcome.UNAVAILABLE,
         http_status=outcome.last_status,
         duration_ms=outcome.duration_ms,
         request_count=len(outcome.records),
@@ -489,8 +508,13 @@ def log_event(action: str, by: User, token: WBToken, outcome: str) -> None:
         action,
         by.get_username() if by else "-",
         token.pk,
-        token.seller_sid or "-",
+        seller_sid_of(token) or "-",
         outcome,
         token.fingerprint_prefix,
         extra={"event": f"token_{action}", "outcome": str(outcome)},
     )
+
+
+def seller_sid_of(token: WBToken) -> str:
+    """The WB id of the token's seller, without a query when the seller is loaded."""
+    return token.seller.sid if token.seller_id else ""

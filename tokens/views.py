@@ -15,12 +15,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from gateway.messages import describe
+from gateway.validation import check_wait
+
 from .exceptions import TokenError
 from .forms import COLUMNS, TokenAddForm, TokenEditForm, TokenListForm, TokenPreviewForm
 from .models import WBToken
 from .presentation import category_label
 from .services import token_check, token_delete
-from .wb import paused_until
 
 # Client events: the table and detail refresh on TOKENS_CHANGED, the dialog closes on CLOSE.
 TOKENS_CHANGED = "tokensChanged"
@@ -31,10 +33,11 @@ HISTORY_LENGTH = 20
 
 
 def token_page_context(token: WBToken) -> dict:
+    wait = check_wait(token)
     return {
         "token": token,
         "checks": token.checks.select_related("checked_by")[:HISTORY_LENGTH],
-        "paused_until": paused_until(token),
+        "wait_note": describe(wait[0], wait[1].isoformat()) if wait else "",
     }
 
 
@@ -69,7 +72,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @can("view")
 def token_detail(request: HttpRequest, pk) -> HttpResponse:
-    token = get_object_or_404(WBToken, pk=pk)
+    token = get_object_or_404(WBToken.objects.select_related("seller"), pk=pk)
     template = "tokens/detail.html#summary" if request.htmx else "tokens/detail.html"
     return render(request, template, token_page_context(token))
 

@@ -79,9 +79,7 @@ LIMIT_GROUPS: dict[str, LimitGroup] = {
     # content-api: cards list (and the other read methods of the Content category).
     "content": LimitGroup(RateLimit(period=MINUTE, limit=100, burst=5)),
     # discounts-prices-api: every method of the Prices and discounts category together.
-    "prices": LimitGroup(
-        RateLimit(period=6, limit=10, burst=5), by_token_type=_basic(HOUR, 4, 1)
-    ),
+    "prices": LimitGroup(RateLimit(period=6, limit=10, burst=5), by_token_type=_basic(HOUR, 4, 1)),
     # marketplace-api: seller warehouses, and the seller-warehouse stock methods; a request
     # answered with any 4xx counts as 10.
     "marketplace-warehouses": LimitGroup(

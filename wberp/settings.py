@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "wberp",
+    "sellers",
+    "gateway",
     "tokens",
 ]
 
@@ -224,6 +226,15 @@ WB_API_DEADLINE = env.float("WB_API_DEADLINE", default=20.0)
 WB_API_MAX_CONCURRENCY = env.int("WB_API_MAX_CONCURRENCY", default=2)
 # Seconds a request waits for a free WB call slot before it is told to try again.
 WB_API_SLOT_WAIT = env.float("WB_API_SLOT_WAIT", default=1.0)
+# Development only: divides every WB rate-limit period of the shared budget, to match the
+# emulator's --speed, so that a demo syncs in seconds. Against WB itself it would earn 429s.
+WB_RATE_SPEED = env.float("WB_RATE_SPEED", default=1.0)
+# Seconds added to each of WB's intervals, for the time a request spends on its way to WB.
+WB_RATE_MARGIN = env.float("WB_RATE_MARGIN", default=0.05)
+if WB_RATE_SPEED <= 0 or (WB_RATE_SPEED != 1 and not DEBUG):
+    raise ImproperlyConfigured(
+        "WB_RATE_SPEED must be positive, and other than 1 only with DEBUG on (development)."
+    )
 
 # Token encryption keys: comma-separated base64url 256-bit keys; the first
 # encrypts, all decrypt. The fingerprint key only keys the duplicate detector.

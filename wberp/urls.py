@@ -29,6 +29,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("sellers/", include("sellers.urls")),
     path("tokens/", include("tokens.urls")),
     path("admin/", admin.site.urls),
 ]

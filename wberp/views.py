@@ -3,9 +3,14 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from sellers.selectors import overview
 
+
+@never_cache
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    """The overview: cabinets, the state of their tokens, the latest checks."""
+    return render(request, "home.html", {"overview": overview(request.user)})
 
 
 @never_cache

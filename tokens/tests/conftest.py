@@ -6,6 +6,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from sellers.models import Seller
 from tokens.models import WBToken
 from tokens.services import token_create
 
@@ -69,22 +70,26 @@ def viewer(make_user) -> Client:
 
 
 def bulk_tokens(count: int, **fields) -> list[WBToken]:
+    """Tokens of a seller each, stored without WB (their ciphertext is not a real one)."""
     now = timezone.now()
+    first = Seller.objects.count()
+    sellers = Seller.objects.bulk_create(
+        Seller(sid=f"sid-{first + number}", name=f"Seller {number}") for number in range(count)
+    )
     return WBToken.objects.bulk_create(
         WBToken(
             name=f"Shop {number:04d}",
             ciphertext="v1:x:y",
-            fingerprint=f"fp{number}",
+            fingerprint=f"fp{first + number}",
             hint="abcd",
             token_type="personal",
-            seller_sid=f"sid-{number}",
-            seller_name=f"Seller {number}",
+            seller=seller,
             scope_mask=0b110,
             status="valid",
             expires_at=now + timedelta(days=number % 200),
             **fields,
         )
-        for number in range(count)
+        for number, seller in enumerate(sellers)
     )
 
 

@@ -38,7 +38,7 @@ def test_adding_a_valid_token_fills_in_the_seller(manager, mint):
     response = manager.post(ADD, {"name": "Shop", "raw_token": raw})
     token = WBToken.objects.get()
     assert response.status_code == 302 and response["Location"] == CHANGELIST
-    assert token.seller_name == SELLER and token.status == WBToken.Status.VALID
+    assert token.seller.name == SELLER and token.status == WBToken.Status.VALID
     assert LogEntry.objects.count() == 1  # the service's, not a second one from the admin
 
 
@@ -80,7 +80,7 @@ def test_the_change_page_shows_the_summary_and_history(manager, make_token):
         SELLER,
         "7700000000",
         "Romashka",
-        token.seller_sid,
+        token.seller.sid,
         "Контент",
         "Финансы",
         token.hint,
@@ -105,12 +105,12 @@ def test_replacing_with_an_other_sellers_token_asks_for_confirmation(manager, ma
     other = mint(seller_name="Другой")
     response = manager.post(change_url(token), {"name": token.name, "raw_token": other})
     assert response.status_code == 200
-    assert WBToken.objects.get().seller_name == SELLER
+    assert WBToken.objects.get().seller.name == SELLER
     response = manager.post(
         change_url(token), {"name": token.name, "raw_token": other, "allow_other_seller": "on"}
     )
     assert response.status_code == 302
-    assert WBToken.objects.get().seller_name == "Другой"
+    assert WBToken.objects.get().seller.name == "Другой"
 
 
 # --- Delete and check ---------------------------------------------------------------------

@@ -7,7 +7,8 @@ import pytest
 from django.core import checks
 from django.core.checks import Error, Warning
 
-from tokens.checks import check_token_keys, check_wb_base_url
+from gateway.checks import check_wb_base_url
+from tokens.checks import check_token_keys
 from wberp.envfile import generate_aes_key
 
 KEY_A = generate_aes_key()
@@ -157,7 +158,7 @@ def test_an_unusable_url_is_an_error_even_in_debug(good_settings, url, debug):
 
     message = only(check_wb_base_url())
 
-    assert type(message) is Error and message.id == "tokens.E003"
+    assert type(message) is Error and message.id == "gateway.E001"
     assert message.msg.startswith("WB_API_BASE_URL is not usable: ")
 
 
@@ -175,7 +176,7 @@ def test_a_non_production_url_is_an_error_when_debug_is_off(good_settings, url):
 
     message = only(check_wb_base_url())
 
-    assert type(message) is Error and message.id == "tokens.E004"
+    assert type(message) is Error and message.id == "gateway.E002"
     assert "emulator" in message.hint
 
 
@@ -188,4 +189,4 @@ def test_the_emulator_url_is_accepted_in_debug(good_settings):
 def test_the_url_check_is_registered(good_settings):
     good_settings.WB_API_BASE_URL = EMULATOR_URL
     ids = [message.id for message in checks.run_checks(tags=[checks.Tags.security])]
-    assert "tokens.E004" in ids
+    assert "gateway.E002" in ids

@@ -3,18 +3,22 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.utils import timezone
 
+from sellers.models import Seller
 from tokens.crypto import get_cipher
 from tokens.exceptions import TokenError, TokenUnreadable
 from tokens.models import WBToken, WBTokenCheck
 from tokens.services import token_check, token_create, token_delete, token_update
+from wbapi.claims import decode_token
 
 from .conftest import SELLER
 
 pytestmark = pytest.mark.django_db
 Status = WBToken.Status
+Outcome = WBTokenCheck.Outcome
 
 
 def assert_nothing_saved():
@@ -32,11 +36,9 @@ def test_it_stores_a_valid_token_with_seller_and_claims(mint, superuser, wb):
 
     assert token.name == "Main shop"
     assert token.status == Status.VALID
-    assert (token.seller_name, token.seller_tin, token.trade_mark) == (
-        SELLER,
-        "7700000000",
-        "Romashka",
-    )
+    seller = token.seller
+    assert (seller.name, seller.tin, seller.trade_mark) == (SELLER, "7700000000", "Romashka")
+    assert seller.sid == decode_token(raw).seller_sid and seller.info_checked_at is not None
     assert token.token_type == "personal"
     assert token.categories == ("content", "statistics")
     assert token.read_only is True
@@ -45,17 +47,20 @@ def test_it_stores_a_valid_token_with_seller_and_claims(mint, superuser, wb):
     assert token.hint == raw[-4:]
     assert raw not in token.ciphertext and token.ciphertext.startswith("v1:")
     assert get_cipher().decrypt(token.ciphertext, row_id=token.pk) == raw
-    assert (token.check_count, token.failed_check_count, token.request_count) == (1, 0, 2)
+    # /ping on each of the token's hosts, and seller-info: the token is new.
+    assert (token.check_count, token.failed_check_count, token.request_count) == (1, 0, 3)
     assert token.created_by == superuser
-    assert wb.request_count(host="common-api", path="/ping") == 1
+    assert wb.request_count(host="content-api", path="/ping") == 1
+    assert wb.request_count(host="statistics-api", path="/ping") == 1
     assert wb.request_count(host="common-api", path="/api/v1/seller-info") == 1
+    assert wb.request_count(host="common-api", path="/ping") == 0
 
 
 def test_it_records_the_first_check_and_an_audit_entry(make_token, superuser):
     token = make_token()
     [check] = token.checks.all()
     assert (check.trigger, check.outcome, check.http_status) == ("create", "valid", 200)
-    assert check.checked_by == superuser and check.request_count == 2
+    assert check.checked_by == superuser and check.request_count == 4
     entry = LogEntry.objects.get()
     assert (entry.action_flag, entry.object_id, entry.user) == (ADDITION, str(token.pk), superuser)
 
@@ -65,7 +70,7 @@ def test_a_test_token_is_checked_on_the_sandbox_only(mint, superuser, wb):
         name="Sandbox", raw_token=mint(test=True, type="test", categories="content"), by=superuser
     )
     assert token.status == Status.VALID and token.is_test
-    assert token.seller_name == ""  # the sandbox has no seller-info
+    assert token.seller.name == "" and token.seller.info_checked_at is None  # no seller-info
     assert wb.request_count(host="content-api-sandbox", path="/ping") == 1
     assert wb.request_count(host="common-api") == 0
 
@@ -145,7 +150,7 @@ def test_when_wb_cannot_answer_it_can_be_saved_unchecked(mint, superuser, wb, fa
     assert token.status == Status.UNCHECKED
     assert token.last_error_code == code and token.last_error
     assert token.failed_check_count == 1
-    assert token.checks.get().outcome == Status.UNCHECKED
+    assert token.checks.get().outcome == Outcome.UNAVAILABLE
 
 
 def test_an_expired_token_is_refused_without_asking_wb(mint, superuser, wb):
@@ -216,9 +221,10 @@ def test_replacing_with_another_sellers_token_needs_confirmation(make_token, min
         token_update(token=token, raw_token=other, by=superuser)
     assert refused.value.code == "other_seller"
     token.refresh_from_db()
-    assert token.seller_name == SELLER
+    assert token.seller.name == SELLER
     token = token_update(token=token, raw_token=other, by=superuser, allow_other_seller=True)
-    assert token.seller_name == "Другой продавец"
+    assert token.seller.name == "Другой продавец"
+    assert Seller.objects.count() == 2  # the first seller stays, with its data
 
 
 def test_replacing_with_a_rejected_token_changes_nothing(make_token, mint, superuser, wb):
@@ -242,13 +248,24 @@ def test_replacing_with_the_same_token_is_refused(make_token, mint, superuser, w
 # --- Check --------------------------------------------------------------------------------
 
 
-def test_checking_a_valid_token_updates_status_counters_and_history(make_token, superuser):
+def test_checking_a_valid_token_updates_status_counters_and_history(make_token, superuser, wb):
     token = make_token()
     check = token_check(token=token, by=superuser)
     assert check.outcome == Status.VALID and check.trigger == "manual"
     assert check.duration_ms is not None and check.wb_request_id
-    assert (token.check_count, token.request_count, token.status) == (2, 4, Status.VALID)
+    # Seller-info was asked when the token was added: a check within a day only pings.
+    assert (token.check_count, token.request_count, token.status) == (2, 7, Status.VALID)
+    assert wb.request_count(path="/api/v1/seller-info") == 1
     assert token.last_used_at is not None
+
+
+def test_seller_info_is_asked_again_once_a_day(make_token, superuser, wb):
+    token = make_token()
+    with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1), tick=False):
+        token_check(token=token, by=superuser)
+    assert wb.request_count(path="/api/v1/seller-info") == 2
+    token.seller.refresh_from_db()
+    assert token.seller.info_checked_at > token.created_at + timedelta(days=1)
 
 
 def test_a_token_revoked_since_it_was_added_turns_invalid(make_token, superuser, wb):
@@ -271,20 +288,32 @@ def test_an_expired_token_is_marked_expired_without_a_request(make_token, superu
     assert check.request_count == 0 and wb.request_count() == requests_before
 
 
+def test_access_denied_by_wb_is_the_tokens_status(make_token, superuser, wb):
+    token = make_token()
+    wb.set_fault("status", status=403)
+    assert token_check(token=token, by=superuser).outcome == Outcome.ACCESS_DENIED
+    token.refresh_from_db()
+    assert token.status == Status.ACCESS_DENIED and token.last_error
+
+
 @pytest.mark.parametrize(
-    ("fault", "status"),
+    "fault",
     [
-        ({"kind": "status", "status": 403}, Status.ACCESS_DENIED),
-        ({"kind": "status", "status": 503}, Status.UNAVAILABLE),
-        ({"kind": "malformed_json"}, Status.UNAVAILABLE),
+        pytest.param({"kind": "status", "status": 503}, id="503"),
+        pytest.param({"kind": "malformed_json"}, id="malformed-json"),
+        pytest.param(
+            {"kind": "status", "status": 429, "headers": {"X-Ratelimit-Retry": "30"}}, id="429"
+        ),
     ],
 )
-def test_wb_answers_end_in_the_right_status(make_token, superuser, wb, fault, status):
+def test_a_check_wb_cannot_answer_leaves_the_status_and_says_why(make_token, superuser, wb, fault):
     token = make_token()
     wb.set_fault(**fault)
-    assert token_check(token=token, by=superuser).outcome == status
+    check = token_check(token=token, by=superuser)
+    assert check.outcome == Outcome.UNAVAILABLE
     token.refresh_from_db()
-    assert token.status == status and token.last_error
+    assert token.status == Status.VALID and token.last_error
+    assert check.error_message == token.last_error
 
 
 def test_a_successful_check_clears_the_last_error(make_token, superuser, wb):
@@ -302,7 +331,7 @@ def test_checks_through_stale_copies_all_count(make_token, superuser):
     token_check(token=first, by=superuser)
     token_check(token=second, by=superuser)
     token.refresh_from_db()
-    assert (token.check_count, token.request_count) == (3, 6)
+    assert (token.check_count, token.request_count) == (3, 4 + 3 + 3)
 
 
 def test_a_ciphertext_copied_into_another_row_is_unreadable_and_nothing_is_sent(

@@ -187,7 +187,7 @@ def test_adding_a_valid_token_closes_the_dialog_and_refreshes_the_table(manager,
     triggered = events(response)
     assert {"tokensChanged", "closeDialog", "showToast"} <= triggered.keys()
     assert "Shop" in triggered["showToast"]["message"]
-    assert WBToken.objects.get().seller_name == SELLER
+    assert WBToken.objects.get().seller.name == SELLER
 
 
 def test_adding_without_htmx_redirects_to_the_new_token(manager, mint):
@@ -245,7 +245,7 @@ def test_the_detail_page_shows_the_summary_and_history(manager, make_token):
         SELLER,
         "7700000000",
         "Romashka",
-        token.seller_sid,
+        token.seller.sid,
         "Контент",
         "только чтение",
         token.hint,
@@ -279,15 +279,19 @@ def test_checking_on_the_detail_page_re_renders_the_summary(manager, make_token)
     }
 
 
-def test_a_paused_check_keeps_the_row_and_says_when_it_resumes(manager, make_token, wb):
+def test_a_check_held_back_by_wbs_limit_keeps_the_row_and_says_until_when(manager, make_token, wb):
     token = make_token()
-    wb.set_fault("status", status=429, headers={"X-Ratelimit-Retry": "120"})
+    wb.set_fault("status", status=429, headers={"X-Ratelimit-Retry": "7200"})
     manager.post(url("check", token), **HTMX)
     response = manager.post(url("check", token), **HTMX)
     assert response.status_code == 200
-    assert "возобновятся" in events(response)["showToast"]["message"]
+    assert f'id="token-{token.pk}"' in response.content.decode()  # the row, as it was
+    toast = events(response)["showToast"]
+    assert toast["level"] == "error"
+    assert "Лимит запросов WB для этого продавца исчерпан до" in toast["message"]
+    assert "ничего не отправлено" in toast["message"]
     detail = manager.get(url("detail", token)).content.decode()
-    assert "они возобновятся" in detail
+    assert "Лимит запросов WB для этого продавца исчерпан до" in detail
 
 
 def test_renaming_through_the_edit_dialog(manager, make_token):

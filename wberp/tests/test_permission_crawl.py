@@ -58,7 +58,7 @@ def model_admin(app_label: str, model: str, *, view: str, add: str, change_post:
 # Pattern (view name, or route for an unnamed pattern) -> (GET outcomes, POST outcomes).
 EXPECTED: dict[str, tuple[str, str]] = {
     # The site
-    "home": (STAFF, STAFF),
+    "home": (STAFF, STAFF_ONLY_GET),
     "whoami": (STAFF, STAFF_ONLY_GET),
     "login": ("ok redirect redirect redirect redirect",) * 2,
     # Anyone may sign out, staff or not (by POST only).
@@ -76,6 +76,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "tokens:edit": (TOKENS, TOKENS),
     "tokens:check": (STAFF_ONLY_GET, TOKENS_REDIRECT),
     "tokens:delete": (TOKENS, TOKENS_REDIRECT),
+    # The seller cabinets
+    "sellers:list": (TOKENS, STAFF_ONLY_GET),
+    "sellers:detail": (TOKENS, STAFF_ONLY_GET),
     # The admin site
     "admin:index": (STAFF, STAFF),
     # Its own login is no side door: anonymous visitors go to ours.
@@ -103,6 +106,11 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "axes", "accessfailurelog", view=SUPERUSER, add=NOBODY, change_post=SUPERUSER_REDIRECT
     ),
     **model_admin("tokens", "wbtoken", view=TOKENS, add=TOKENS, change_post=TOKENS),
+    # Cabinets come with their first token and WB fills them in: nothing to add or edit by
+    # hand. The manager may view them; only the superuser may delete one (a cabinet with
+    # tokens is protected, so its delete page only says so).
+    **model_admin("sellers", "seller", view=TOKENS, add=NOBODY, change_post=SUPERUSER_REDIRECT),
+    "admin:sellers_seller_delete": (SUPERUSER, SUPERUSER),
 }
 
 
@@ -125,6 +133,7 @@ def users(django_user_model) -> dict:
             content_type__app_label="tokens",
             codename__in=[f"{name}_wbtoken" for name in TOKEN_PERMISSIONS],
         )
+        | Permission.objects.filter(content_type__app_label="sellers", codename="view_seller")
     )
     return {
         "anonymous": None,

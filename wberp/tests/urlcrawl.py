@@ -74,6 +74,8 @@ class Samples:
             return str(self.row(apps.get_model(app_label, model_name)).pk)
         if route.startswith("tokens/") and param == "pk":
             return str(self.token.pk)
+        if route.startswith("sellers/") and param == "sid":
+            return self.token.seller.sid
         raise LookupError(f"No sample value for <{param}> in {route}: add one to urlcrawl.py")
 
     def row(self, model: type[Model]):

@@ -4,7 +4,7 @@ Errors are stored as a stable code plus WB's own detail (never the token), and
 turned into words only when shown, so each person reads them in their language.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
@@ -19,6 +19,8 @@ from wbapi.errors import (
     TokenExpired,
     WBError,
 )
+
+from .errors import ChecksPaused, NoUsableToken, RateBudgetExhausted
 
 MALFORMED_REASONS = {
     "empty": gettext_lazy("Paste the token: the field is empty."),
@@ -38,6 +40,7 @@ MALFORMED_REASONS = {
     "missing_exp": gettext_lazy("This token has no expiry date, so it is not a WB token."),
     "bad_exp": gettext_lazy("This token's expiry date is not a valid time."),
     "bad_scope": gettext_lazy("This token's access categories cannot be read."),
+    "no_seller": gettext_lazy("This token names no seller, so it is not a WB seller token."),
 }
 
 
@@ -51,11 +54,13 @@ def error_detail(exc: WBError) -> str:
         case SandboxUnavailable():
             return ", ".join(exc.categories)
         case RateLimited():
-            return f"{exc.retry_after:.0f}"
+            return (timezone.now() + timedelta(seconds=exc.retry_after)).isoformat()
         case AccessDenied():
             return exc.detail or ""
-        case WBError(code="paused"):  # tokens.wb.ChecksPaused, whose module needs the models
+        case ChecksPaused() | RateBudgetExhausted():
             return exc.until.isoformat()
+        case NoUsableToken():
+            return exc.category
     return exc.message if exc.code in ("request_rejected", "protocol_error") else ""
 
 
@@ -63,17 +68,16 @@ def describe(code: str, detail: str = "") -> str:
     """A sentence for people about an error `code` with its stored `detail`."""
     if code == "malformed_token":
         return str(MALFORMED_REASONS.get(detail, _("This is not a WB token.")))
-    if code in ("token_expired", "paused"):
-        return _describe_dated(code, detail)
+    if code == "token_expired":
+        return _describe_expiry(detail)
+    if code in WAIT_MESSAGES:
+        return WAIT_MESSAGES[code] % {"when": when_text(parse_moment(detail))}
     template = {
         "invalid_token": _(
             "WB rejected the token: it is unknown, revoked or expired. "
             "Create a new token in the seller cabinet."
         ),
         "access_denied": _("WB refused access with this token: %(detail)s"),
-        "rate_limited": _(
-            "WB's request limit for this seller is used up; try again in %(detail)s s."
-        ),
         "wb_unavailable": _("WB did not answer in time or is unavailable. Try again later."),
         "protocol_error": _("WB sent an answer that could not be understood (%(detail)s)."),
         "request_rejected": _("WB rejected the request: %(detail)s"),
@@ -84,21 +88,53 @@ def describe(code: str, detail: str = "") -> str:
             "WB names a different seller than the token does. Copy the token again."
         ),
         "busy": _("Too many WB checks are running right now. Try again in a moment."),
+        "no_token": _(
+            "No valid token of this seller has the “%(detail)s” category: add one to sync it."
+        ),
     }.get(code, _("The check failed (%(detail)s)."))
     return template % {"detail": detail or code}
 
 
-def _describe_dated(code: str, detail: str) -> str:
+# Waits whose end is stored as a moment; each names its cause.
+WAIT_MESSAGES = {
+    "rate_limited": gettext_lazy("WB's request limit for this seller is used up %(when)s."),
+    "rate_budget": gettext_lazy(
+        "WB's request limit for this seller is used up %(when)s; nothing was sent."
+    ),
+    "paused": gettext_lazy("Calls for this seller are paused %(when)s after repeated WB errors."),
+}
+
+
+def parse_moment(detail: str) -> datetime | None:
     when = parse_datetime(detail) if detail else None
-    if isinstance(when, datetime):
-        shown = formats.date_format(timezone.localtime(when), "DATETIME_FORMAT")
-    else:
-        shown = "?"
-    if code == "token_expired":
-        return _(
-            "This token expired on %(date)s. WB tokens cannot be renewed: "
-            "create a new one in the seller cabinet."
-        ) % {"date": shown}
-    return _("Checks for this seller are paused after WB errors; they resume at %(date)s") % {
-        "date": shown
+    return when if isinstance(when, datetime) and timezone.is_aware(when) else None
+
+
+def when_text(moment: datetime | None, *, now: datetime | None = None) -> str:
+    """ "until 09:07", "until 09:07 tomorrow", "until 3 December, 09:07" — in the reader's zone
+    and locale; never raw seconds."""
+    if moment is None:
+        return str(_("for a while"))
+    now = now or timezone.now()
+    if moment - now < timedelta(minutes=1):
+        return str(_("for less than a minute"))
+    local = timezone.localtime(moment)
+    days = (local.date() - timezone.localtime(now).date()).days
+    time = formats.time_format(local, "TIME_FORMAT")
+    if days == 0:
+        return _("until %(time)s") % {"time": time}
+    if days == 1:
+        return _("until %(time)s tomorrow") % {"time": time}
+    return _("until %(date)s, %(time)s") % {
+        "date": formats.date_format(local, "MONTH_DAY_FORMAT"),
+        "time": time,
     }
+
+
+def _describe_expiry(detail: str) -> str:
+    when = parse_moment(detail)
+    shown = formats.date_format(timezone.localtime(when), "DATETIME_FORMAT") if when else "?"
+    return _(
+        "This token expired on %(date)s. WB tokens cannot be renewed: "
+        "create a new one in the seller cabinet."
+    ) % {"date": shown}
