@@ -108,6 +108,20 @@ class ProtocolError(WBError):
     default_message = "WB sent an answer that could not be understood."
 
 
+class SchemaDrift(ProtocolError):
+    """WB's answer is JSON, but not of the shape the method's parser knows.
+
+    `method` names the WB method and `path` the place in the answer (`cards[3].nmID`, or ""
+    for the answer as a whole): a required field is missing or of another type, or a
+    container is of the wrong kind (an array instead of an object).
+    """
+
+    def __init__(self, message: str, *, method: str, path: str, **kwargs) -> None:
+        self.method = method
+        self.path = path
+        super().__init__(message, **kwargs)
+
+
 class RequestRejected(WBError):
     """Any other 4xx (400, 402, 404, 409, 422 …): the request itself is wrong or not allowed."""
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+import responses
 
 from wbapi.client import WBClient
 from wbapi.emulator.testing import EmulatorServer
-from wbapi.tests.helpers import FakeSleep
+from wbapi.tests.helpers import FakeSleep, offline_token
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +42,25 @@ def make_client(emulator: EmulatorServer, fake_sleep: FakeSleep) -> Callable[...
     def make(token: str, **options: object) -> WBClient:
         options.setdefault("base_url", emulator.base_url)
         client = WBClient(token, **options)
+        client.sleep = fake_sleep
+        return client
+
+    return make
+
+
+@pytest.fixture
+def wb_mock() -> Iterator[responses.RequestsMock]:
+    """WB's production hosts mocked at the client seam; nothing leaves the machine."""
+    with responses.RequestsMock() as mock:
+        yield mock
+
+
+@pytest.fixture
+def mock_client(wb_mock, fake_sleep: FakeSleep) -> Callable[..., WBClient]:
+    """WBClient with an offline token, talking to `wb_mock`."""
+
+    def make(token: str | None = None, **options: object) -> WBClient:
+        client = WBClient(token or offline_token(), **options)
         client.sleep = fake_sleep
         return client
 

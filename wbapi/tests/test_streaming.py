@@ -1,0 +1,157 @@
+"""Reading answers from their file: outlines checked before rows, batches, flat memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import ijson
+import pytest
+
+from wbapi import streaming
+from wbapi.errors import ProtocolError, SchemaDrift
+from wbapi.moscow import MOSCOW
+from wbapi.shapes import Field, Shape, integer, moment
+from wbapi.streaming import Layout, Rows, read_object
+from wbapi.tests.helpers import answer_of
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    extra: Any
+
+
+ROW = Shape(Row, [Field("id", "id", integer, required=True)])
+ROOT = Layout(rows_at="")
+NESTED = Layout(rows_at="data.items")
+
+
+def rows_of(body: object, layout: Layout = ROOT, **answer: Any) -> Rows[Row]:
+    return Rows(answer_of(body, **answer), layout, ROW)
+
+
+def test_rows_come_in_batches_of_records():
+    rows = rows_of([{"id": n} for n in range(2500)])
+
+    sizes = [len(batch) for batch in rows.batches(1000)]
+
+    assert rows.count == 2500
+    assert sizes == [1000, 1000, 500]
+    assert [row.id for row in rows][-3:] == [2497, 2498, 2499]
+
+
+def test_rows_deep_in_the_answer_are_found_by_their_path():
+    rows = rows_of({"data": {"items": [{"id": 1}, {"id": 2}], "total": 2}, "error": False}, NESTED)
+
+    assert [row.id for row in rows] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ([], "is not the expected JSON object: it is an array"),
+        ({"data": []}, "'data' should be an object, not an array"),
+        ({"data": {"items": {"id": 1}}}, "'data.items' should be an array, not an object"),
+        ({"data": {"items": None}}, "'data.items' should be an array, not null"),
+        ({"data": {"total": 0}}, "'data.items' is missing"),
+        ({"data": {"items": [{"id": 1}, 7]}}, "'data.items[1]' should be an object, not a number"),
+    ],
+)
+def test_an_answer_of_another_shape_is_schema_drift_before_any_row(body, message):
+    with pytest.raises(SchemaDrift, match=message.replace("[", r"\[").replace("]", r"\]")):
+        rows_of(body, NESTED, method="wb-stocks")
+
+
+def test_null_rows_are_no_rows_where_wb_documents_them_as_nullable():
+    rows = rows_of({"data": {"items": None}}, Layout(rows_at="data.items", nullable=True))
+
+    assert rows.count == 0
+    assert list(rows) == []
+
+
+def test_a_required_field_is_checked_when_its_batch_is_read():
+    rows = rows_of([{"id": 1}, {"name": "no id"}])
+
+    with pytest.raises(SchemaDrift, match=r"'\[1\].id' is missing"):
+        list(rows)
+
+
+@pytest.mark.parametrize(
+    "body", [b'[{"id": 1}, {"id": 2}', b'[{"id": 1}] trailing', b"", b'[{"id": 1},,]']
+)
+def test_json_that_breaks_off_or_is_damaged_anywhere_fails_before_any_row(body):
+    with pytest.raises(ProtocolError, match="not valid JSON") as caught:
+        rows_of(body)
+
+    assert not isinstance(caught.value, SchemaDrift)
+    assert (caught.value.status, caught.value.request_id) == (200, "request-1")
+
+
+def test_http_204_is_a_page_without_rows():
+    rows = rows_of(b"", status=204)
+
+    assert rows.count == 0
+    assert list(rows.batches()) == []
+    assert rows.watched("id", integer) is None
+
+
+def test_watched_fields_give_the_first_and_last_rows_values():
+    body = [{"id": 1, "at": "2026-03-01T10:00:00"}, {"id": 2, "at": "2026-03-01T11:00:00"}]
+    rows = Rows(answer_of(body), Layout(rows_at="", watch=("at",)), ROW)
+
+    assert rows.watched("at", moment, last=False) == datetime(2026, 3, 1, 10, tzinfo=MOSCOW)
+    assert rows.watched("at", moment) == datetime(2026, 3, 1, 11, tzinfo=MOSCOW)
+
+
+def test_a_row_without_a_watched_field_is_drift_naming_the_row():
+    body = [{"id": 1, "at": "2026-03-01T10:00:00"}, {"id": 2}]
+
+    with pytest.raises(SchemaDrift, match=r"'\[1\].at' is missing"):
+        Rows(answer_of(body), Layout(rows_at="", watch=("at",)), ROW)
+
+
+def test_a_watched_value_of_the_wrong_kind_is_drift_when_the_paging_reads_it():
+    rows = Rows(answer_of([{"id": 1, "at": 5}]), Layout(rows_at="", watch=("at",)), ROW)
+
+    with pytest.raises(SchemaDrift, match=r"'\[0\].at' should be a date and time, not a number"):
+        rows.watched("at", moment)
+
+
+def test_a_whole_answer_is_read_as_one_record_and_the_file_closed():
+    answer = answer_of({"id": 5, "more": [1, 2]})
+
+    row = read_object(answer, ROW)
+
+    assert row == Row(5, {"more": [1, 2]})
+    assert answer.file.closed
+
+
+def test_an_empty_204_answer_is_not_the_object_a_method_expects():
+    with pytest.raises(SchemaDrift, match="not the expected JSON object: it is empty"):
+        read_object(answer_of(b"", status=204, method="ping"), ROW)
+
+
+def test_the_c_parser_is_used_where_its_wheel_provides_it():
+    assert streaming.JSON.backend == "yajl2_c"
+
+
+def test_without_the_c_parser_ijsons_own_choice_is_used(monkeypatch):
+    def no_c_backend(name):
+        raise ImportError(name)
+
+    monkeypatch.setattr(ijson, "get_backend", no_c_backend)
+
+    assert streaming.fastest_backend() is ijson
+
+
+def test_the_pure_python_parser_reads_the_same_rows_and_errors(monkeypatch):
+    monkeypatch.setattr(streaming, "JSON", ijson.get_backend("python"))
+
+    rows = rows_of({"data": {"items": [{"id": 1}, {"id": 2, "price": 1.25}]}}, NESTED)
+
+    assert [(row.id, row.extra) for row in rows] == [(1, {}), (2, {"price": Decimal("1.25")})]
+    with pytest.raises(ProtocolError, match="not valid JSON"):
+        rows_of(b'[{"id": 1}', ROOT)
