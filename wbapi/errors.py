@@ -122,6 +122,17 @@ class SchemaDrift(ProtocolError):
         super().__init__(message, **kwargs)
 
 
+class PagingStuck(WBError):
+    """A full page that ends where it began: asking for the next one would return it again.
+
+    Permanent: the same request keeps returning the same page until WB's data change.
+    """
+
+    code = "paging_stuck"
+    permanent = True
+    default_message = "WB's pages do not move forward."
+
+
 class RequestRejected(WBError):
     """Any other 4xx (400, 402, 404, 409, 422 …): the request itself is wrong or not allowed."""
 
