@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,10 +14,13 @@ import pytest
 
 from wbapi import streaming
 from wbapi.errors import ProtocolError, SchemaDrift
+from wbapi.methods.statistics import ORDERS, ChangesCursor
 from wbapi.moscow import MOSCOW
 from wbapi.shapes import Field, Shape, integer, moment
-from wbapi.streaming import Layout, Rows, read_object
-from wbapi.tests.helpers import answer_of
+from wbapi.streaming import Answer, Layout, Rows, read_object
+from wbapi.tests.helpers import answer_of, write_orders
+
+MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,40 @@ def test_a_whole_answer_is_read_as_one_record_and_the_file_closed():
 def test_an_empty_204_answer_is_not_the_object_a_method_expects():
     with pytest.raises(SchemaDrift, match="not the expected JSON object: it is empty"):
         read_object(answer_of(b"", status=204, method="ping"), ROW)
+
+
+def test_an_80000_row_orders_page_is_read_in_flat_memory(tmp_path):
+    """WB's 80,000-row orders page (~65 MB) with the memory of a batch, not of the page."""
+    path = tmp_path / "orders.json"
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    size = write_orders(path, 80_000, start=start, step=timedelta(seconds=1))
+    assert size > 60 * MIB
+    gc.collect()
+
+    tracemalloc.start()
+    try:
+        answer = Answer(
+            method="orders",
+            host="statistics-api",
+            status=200,
+            request_id=None,
+            file=path.open("rb"),
+        )
+        with ORDERS.spec.parse(answer) as rows:
+            turn = ORDERS.turn(ChangesCursor(start - timedelta(days=1)), rows)
+            count = 0
+            total = Decimal(0)
+            for batch in rows.batches():
+                count += len(batch)
+                total += sum(order.price_with_disc for order in batch)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert count == 80_000
+    assert total == sum(Decimal(str(round(n % 9000 + n % 100 / 100, 2))) for n in range(80_000))
+    assert turn.cursor.date_from == start + timedelta(seconds=79_999 - 1)
+    assert peak < 30 * MIB, f"peak {peak / MIB:.1f} MiB for a {size / MIB:.0f} MiB body"
 
 
 def test_the_c_parser_is_used_where_its_wheel_provides_it():
