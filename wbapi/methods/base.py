@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Generic, Protocol, TypeVar
 from urllib.parse import quote
 
-from wbapi.hosts import CATEGORY_HOSTS
+from wbapi.hosts import host_for
 from wbapi.limits import LIMIT_GROUPS
 from wbapi.shapes import RecordT
 from wbapi.streaming import Answer, Rows
@@ -64,8 +64,10 @@ class MethodSpec(Generic[T]):
     def __post_init__(self) -> None:
         if self.verb not in VERBS:
             raise ValueError(f"{self.name}: the verb must be one of {VERBS}, not {self.verb!r}")
-        if self.category not in CATEGORY_HOSTS:
-            raise ValueError(f"{self.name}: unknown WB API category {self.category!r}")
+        try:
+            host_for(self.category, sandbox=False)
+        except ValueError as exc:
+            raise ValueError(f"{self.name}: {exc}") from None
         if self.limit_group not in LIMIT_GROUPS:
             raise ValueError(f"{self.name}: unknown limit group {self.limit_group!r}")
         if self.max_body_bytes <= 0:

@@ -39,7 +39,8 @@ def spec(**options) -> MethodSpec:
     ("options", "message"),
     [
         ({"verb": "DELETE"}, "verb"),
-        ({"category": "weather"}, "category"),
+        ({"category": "weather"}, "Unknown WB API category: 'weather'"),
+        ({"category": "recommendations"}, "no longer has an API host"),
         ({"limit_group": "nope"}, "limit group"),
         ({"max_body_bytes": 0}, "cap"),
     ],
