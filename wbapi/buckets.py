@@ -42,11 +42,8 @@ class Buckets:
     def take(self, key: Hashable, rate: RateLimit) -> Verdict:
         """Spend one request from the bucket if it holds one."""
         interval = rate.interval / self.speed
-        now = self._clock()
         with self._lock:
-            bucket = self._buckets.setdefault(key, _Bucket(float(rate.burst), now))
-            bucket.tokens = min(rate.burst, bucket.tokens + (now - bucket.updated) / interval)
-            bucket.updated = now
+            bucket = self._refilled(key, rate)
             allowed = bucket.tokens >= 1
             if allowed:
                 bucket.tokens -= 1
@@ -57,6 +54,21 @@ class Buckets:
                 reset_after=(rate.burst - bucket.tokens) * interval,
             )
 
+    def charge(self, key: Hashable, rate: RateLimit, requests: int) -> None:
+        """Spend `requests` more from the bucket, into debt if need be: WB counts some
+        answers as several requests (a marketplace 4xx as 10)."""
+        with self._lock:
+            self._refilled(key, rate).tokens -= requests
+
     def clear(self) -> None:
         with self._lock:
             self._buckets.clear()
+
+    def _refilled(self, key: Hashable, rate: RateLimit) -> _Bucket:
+        """The bucket with what has flowed in since it was last used (hold the lock)."""
+        now = self._clock()
+        bucket = self._buckets.setdefault(key, _Bucket(float(rate.burst), now))
+        interval = rate.interval / self.speed
+        bucket.tokens = min(rate.burst, bucket.tokens + (now - bucket.updated) / interval)
+        bucket.updated = now
+        return bucket

@@ -7,6 +7,7 @@ answer carries an `X-Request-Id`; every error body has the gateway's problem+jso
 
 from __future__ import annotations
 
+import json
 import math
 import time
 import uuid
@@ -23,13 +24,14 @@ from wbapi.emulator.protocol import (
     HEADER_DRIP,
     AbortConnection,
     Call,
+    ClientError,
     Reply,
     Request,
     Route,
     problem_reply,
     rfc3339_utc,
 )
-from wbapi.emulator.state import EmulatorState, LogEntry
+from wbapi.emulator.state import LOG_BODY_CHARS, EmulatorState, LogEntry
 from wbapi.errors import MalformedToken
 from wbapi.hosts import HOST_CATEGORIES, is_sandbox_host
 from wbapi.limits import LIMIT_GROUPS, SANDBOX_LIMIT, RateLimit
@@ -65,7 +67,7 @@ class EmulatorApp:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.state = state
-        self.routes = {(route.method, route.path): route for route in routes}
+        self.routes = tuple(routes)
         self.sleep = sleep
 
     def __call__(self, environ: Mapping, start_response: Callable) -> Iterable[bytes]:
@@ -101,24 +103,36 @@ class EmulatorApp:
             return replace(self._serve(request, request_id), drip_delay=fault.delay)
         if fault.kind == "slow_headers":
             return replace(self._serve(request, request_id), header_drip_delay=fault.delay)
+        if fault.kind == "truncate":
+            reply = self._serve(request, request_id)
+            cut = len(reply.body) // 2 if fault.after_bytes is None else fault.after_bytes
+            return replace(reply, truncate_after=min(cut, len(reply.body)))
         return fault.reply(request_id)
 
     def _serve(self, request: Request, request_id: str) -> Reply:
         try:
-            route = self._route(request)
+            route, path_params = self._route(request)
             claims = self._authenticate(request)
             self._authorize(claims, request.host, route)
             remaining = self._spend_limit(claims, request.host, route)
         except Refused as refusal:
             return refusal.reply(request_id)
-        reply = route.handler(Call(request, claims, self.state))
+        call = Call(request, claims, self.state, request_id, path_params)
+        try:
+            reply = route.handler(call)
+        except ClientError as error:
+            answer = route.error_reply or _gateway_error
+            reply = answer(error, request_id)
+        if 400 <= reply.status < 500:
+            self._charge_client_error(claims, request.host, route)
         return reply.with_headers(("X-Ratelimit-Remaining", str(remaining)))
 
-    def _route(self, request: Request) -> Route:
-        route = self.routes.get((request.method, request.path))
-        if route is None or request.host not in route.hosts:
-            raise Refused(404, "no such method on this host; see the WB API documentation")
-        return route
+    def _route(self, request: Request) -> tuple[Route, dict[str, str]]:
+        for route in self.routes:
+            params = route.match(request.method, request.path)
+            if params is not None and request.host in route.hosts:
+                return route, params
+        raise Refused(404, "no such method on this host; see the WB API documentation")
 
     def _authenticate(self, request: Request) -> TokenClaims:
         """The claims of a token the emulator itself issued, valid for this host."""
@@ -155,10 +169,16 @@ class EmulatorApp:
         """Take one request from the seller's buckets; the requests left in the method's."""
         if is_sandbox_host(host):  # one bucket for all of the category's methods
             self._take(claims, (claims.seller_sid, "sandbox", host), SANDBOX_LIMIT)
+        rate = LIMIT_GROUPS[route.limit_group].for_token_type(claims.token_type)
+        return self._take(claims, _bucket_key(claims, host, route), rate)
+
+    def _charge_client_error(self, claims: TokenClaims, host: str, route: Route) -> None:
+        """WB counts a 4xx answer of some groups as several requests (marketplace: 10)."""
         group = LIMIT_GROUPS[route.limit_group]
-        scope = group.bucket_scope(token_type=claims.token_type, host=host)
-        key = (claims.seller_sid, route.limit_group, *scope)
-        return self._take(claims, key, group.for_token_type(claims.token_type))
+        if group.client_error_cost > 1:
+            rate = group.for_token_type(claims.token_type)
+            key = _bucket_key(claims, host, route)
+            self.state.buckets.charge(key, rate, group.client_error_cost - 1)
 
     def _take(self, claims: TokenClaims, key: tuple, rate: RateLimit) -> int:
         verdict = self.state.buckets.take(key, rate)
@@ -189,8 +209,55 @@ class EmulatorApp:
                 auth_scheme=_auth_scheme(request.headers.get("authorization", "")),
                 fault=fault.kind if fault else None,
                 at=rfc3339_utc(datetime.now(UTC)),
+                query=_logged_query(request),
+                body=_logged_body(request),
             )
         )
+
+
+def _bucket_key(claims: TokenClaims, host: str, route: Route) -> tuple:
+    group = LIMIT_GROUPS[route.limit_group]
+    scope = group.bucket_scope(token_type=claims.token_type, host=host)
+    return (claims.seller_sid, route.limit_group, *scope)
+
+
+def _gateway_error(error: ClientError, request_id: str) -> Reply:
+    return problem_reply(error.status, error.detail, request_id=request_id)
+
+
+def _logged_query(request: Request) -> dict:
+    token = _bare_token(request)
+    return {
+        name: _without(token, values[0] if len(values) == 1 else values)
+        for name, values in request.query.items()
+    }
+
+
+def _logged_body(request: Request) -> object:
+    """The body for the log: its JSON, or its text cut short; the request's token hidden."""
+    if not request.body:
+        return None
+    text = _without(_bare_token(request), request.body.decode("utf-8", "replace"))
+    if len(text) > LOG_BODY_CHARS:
+        return text[:LOG_BODY_CHARS] + "…"
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _bare_token(request: Request) -> str:
+    try:
+        return normalise_token(request.headers.get("authorization", ""))
+    except MalformedToken:
+        return ""
+
+
+def _without(token: str, value):
+    """`value` (text or a list of texts) with the token replaced, so the log never holds it."""
+    if isinstance(value, list):
+        return [_without(token, item) for item in value]
+    return value.replace(token, "<token>") if token else value
 
 
 def _unverified_claims(request: Request) -> TokenClaims | None:

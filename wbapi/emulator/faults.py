@@ -22,6 +22,8 @@ KINDS = {
     "reset": "close the connection abruptly (TCP reset) without answering",
     "malformed_json": "answer `status` (default 200) with a JSON content type and broken JSON",
     "html": "answer `status` (default 200) with an HTML page, as a proxy in the way would",
+    "truncate": "answer normally and announce the whole body, but hang up after `after_bytes` "
+    "bytes of it (default: half)",
 }
 DEFAULT_DELAYS = {"latency": 1.0, "drip": 0.5, "slow_headers": 0.5}
 HTML_PAGE = (
@@ -43,6 +45,7 @@ class Fault:
     body: object = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float | None = None
+    after_bytes: int | None = None  # truncate: body bytes sent before hanging up
     id: int = 0  # given by the FaultBook
 
     def __post_init__(self) -> None:
@@ -58,6 +61,8 @@ class Fault:
             self.delay = DEFAULT_DELAYS.get(self.kind, 0.0)
         if self.delay < 0:
             raise ValueError("delay must not be negative")
+        if self.after_bytes is not None and self.after_bytes < 0:
+            raise ValueError("after_bytes must not be negative")
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Fault:
@@ -106,6 +111,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "status": (int,),
     "headers": (dict,),
     "delay": (int, float),
+    "after_bytes": (int,),
 }
 
 

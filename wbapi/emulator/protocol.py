@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from http import HTTPStatus
 from typing import TYPE_CHECKING
@@ -72,6 +72,8 @@ class Reply:
     drip_delay: float | None = None
     # The same for the status line and headers, which the server writes (see HEADER_DRIP).
     header_drip_delay: float | None = None
+    # Send only this many bytes of the body (after announcing all of it), then hang up.
+    truncate_after: int | None = None
 
     def with_headers(self, *headers: tuple[str, str]) -> Reply:
         return replace(self, headers=self.headers + headers)
@@ -96,32 +98,76 @@ class Reply:
     def chunks(self, sleep: Callable[[float], None]) -> Iterator[bytes]:
         if not self.has_body:
             return
+        body = self.body if self.truncate_after is None else self.body[: self.truncate_after]
         if self.drip_delay is None:
-            yield self.body
-            return
-        for index in range(len(self.body)):
-            sleep(self.drip_delay)
-            yield self.body[index : index + 1]
+            yield body
+        else:
+            for index in range(len(body)):
+                sleep(self.drip_delay)
+                yield body[index : index + 1]
+        if self.truncate_after is not None:
+            raise CloseConnection
 
 
 @dataclass(frozen=True)
 class Call:
-    """What an endpoint handler gets: the request, the verified token, the emulator state."""
+    """What an endpoint handler gets: the request, the verified token, the emulator state,
+    the request's id and the values of the path's `{name}` segments."""
 
     request: Request
     claims: TokenClaims
     state: EmulatorState
+    request_id: str = ""
+    path_params: Mapping[str, str] = field(default_factory=dict)
+
+
+class ClientError(ValueError):
+    """Bad input: the handler answers it in its category's error shape (Route.error_reply).
+    `code` is the service's own error code, where it has one."""
+
+    def __init__(self, detail: str, status: int = 400, code: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.status = status
+        self.code = code
+
+
+ErrorReply = Callable[[ClientError, str], Reply]  # (the error, the request's id) -> Reply
 
 
 @dataclass(frozen=True)
 class Route:
     method: str
-    path: str
+    path: str  # may hold `{name}` segments, e.g. /api/v3/stocks/{warehouseId}
     hosts: tuple[str, ...]
     limit_group: str  # key of wbapi.limits.LIMIT_GROUPS
     handler: Callable[[Call], Reply]
     # Token types the method is open to; None: every type.
     token_types: frozenset[str] | None = None
+    # How the method's service words an error (a ClientError of the handler's).
+    error_reply: ErrorReply | None = None
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        """The path parameters if the request is for this route, else None."""
+        if method != self.method:
+            return None
+        return match_path(self.path, path)
+
+
+def match_path(pattern: str, path: str) -> dict[str, str] | None:
+    """`{name}` segments of `pattern` bound to `path`'s, or None if they do not match."""
+    wanted, given = pattern.split("/"), path.split("/")
+    if len(wanted) != len(given):
+        return None
+    params = {}
+    for want, have in zip(wanted, given, strict=True):
+        if want.startswith("{") and want.endswith("}"):
+            if not have:
+                return None
+            params[want[1:-1]] = have
+        elif want != have:
+            return None
+    return params
 
 
 def json_reply(payload: object, status: int = 200) -> Reply:
@@ -160,3 +206,7 @@ HEADER_DRIP = "wbapi.emulator.header_drip_delay"
 
 class AbortConnection(Exception):
     """Raised by the application to make the server reset the connection without answering."""
+
+
+class CloseConnection(Exception):
+    """Raised while sending a body to make the server hang up (FIN) without sending the rest."""

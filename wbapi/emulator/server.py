@@ -11,7 +11,7 @@ from socketserver import TCPServer, ThreadingMixIn
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
 
 from wbapi.emulator.app import EmulatorApp
-from wbapi.emulator.protocol import HEADER_DRIP, AbortConnection
+from wbapi.emulator.protocol import HEADER_DRIP, AbortConnection, CloseConnection
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +39,10 @@ class _ServerHandler(ServerHandler):
             self._flush()
 
     def handle_error(self) -> None:
-        if isinstance(sys.exc_info()[1], AbortConnection):
+        error = sys.exc_info()[1]
+        if isinstance(error, AbortConnection):
             self.request_handler.reset_connection()
-        else:
+        elif not isinstance(error, CloseConnection):  # that one just ends the answer early
             super().handle_error()
 
     def log_exception(self, exc_info) -> None:

@@ -6,12 +6,13 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from wbapi.buckets import Buckets
 from wbapi.claims import TokenClaims, decode_token
+from wbapi.emulator.clock import EmulatorClock
 from wbapi.emulator.faults import FaultBook
 from wbapi.emulator.minting import (
     DEFAULT_CATEGORIES,
@@ -23,11 +24,14 @@ from wbapi.emulator.minting import (
 from wbapi.emulator.protocol import rfc3339_utc
 from wbapi.emulator.sellers import SellerRegistry, seller_oid
 from wbapi.emulator.storage import SharedJson
+from wbapi.emulator.world.config import WorldConfig
+from wbapi.emulator.worlds import WorldRegistry
 
 # Minting for a seller name without a sid gives that name the same sid every time, so that
 # several tokens minted for one seller share it.
 SELLER_NAMESPACE = uuid.UUID("6f1d3c5e-2b7a-4c1e-9a8f-0d4e5b6a7c81")
 LOG_SIZE = 10_000
+LOG_BODY_CHARS = 2_000
 
 
 @dataclass
@@ -43,6 +47,8 @@ class LogEntry:
     auth_scheme: str | None  # "bearer", "raw", or None without an Authorization header
     fault: str | None  # kind of the fault applied, if any
     at: str
+    query: dict = field(default_factory=dict)  # name -> value (a list if repeated)
+    body: object = None  # the JSON body, or its text cut to LOG_BODY_CHARS; never the token
 
 
 class RequestLog:
@@ -84,7 +90,14 @@ class RequestLog:
 class EmulatorState:
     """Shared by all request threads of one emulator; every part is thread-safe."""
 
-    def __init__(self, *, key: bytes, state_dir: Path | None = None, speed: float = 1.0) -> None:
+    def __init__(
+        self,
+        *,
+        key: bytes,
+        state_dir: Path | None = None,
+        speed: float = 1.0,
+        world_defaults: WorldConfig | None = None,
+    ) -> None:
         if state_dir is not None:
             state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.key = key
@@ -93,12 +106,20 @@ class EmulatorState:
         self.buckets = Buckets(speed=speed)
         self.faults = FaultBook()
         self.log = RequestLog()
+        self.clock = EmulatorClock()
+        self.worlds = WorldRegistry(
+            state_dir=state_dir, sellers=self.sellers, clock=self.clock, defaults=world_defaults
+        )
         self._revoked = SharedJson(state_dir / "revoked.json" if state_dir else None)
 
     @classmethod
-    def open(cls, state_dir: Path, *, speed: float = 1.0) -> EmulatorState:
+    def open(
+        cls, state_dir: Path, *, speed: float = 1.0, world_defaults: WorldConfig | None = None
+    ) -> EmulatorState:
         """State kept in a directory shared with the CLI; the key comes from it or the env."""
-        return cls(key=load_key(state_dir), state_dir=state_dir, speed=speed)
+        return cls(
+            key=load_key(state_dir), state_dir=state_dir, speed=speed, world_defaults=world_defaults
+        )
 
     def mint(
         self,
@@ -149,10 +170,13 @@ class EmulatorState:
         return claims.token_id in self._revoked.read()
 
     def reset(self) -> None:
-        """Forget requests, buckets, faults and revocations; keys and sellers stay."""
+        """Forget requests, buckets, faults, revocations, world configurations and finance
+        revisions, and put the clock back to real time; keys and sellers stay."""
         self.buckets.clear()
         self.faults.clear()
         self.log.clear()
+        self.clock.reset()
+        self.worlds.reset()
         self._revoked.update(dict.clear)
 
 
