@@ -24,6 +24,7 @@ from wbapi.emulator.minting import (
 from wbapi.emulator.protocol import rfc3339_utc
 from wbapi.emulator.sellers import SellerRegistry, seller_oid
 from wbapi.emulator.storage import SharedJson
+from wbapi.emulator.truth import truth
 from wbapi.emulator.world.config import WorldConfig
 from wbapi.emulator.worlds import WorldRegistry
 
@@ -168,6 +169,12 @@ class EmulatorState:
 
     def is_revoked(self, claims: TokenClaims) -> bool:
         return claims.token_id in self._revoked.read()
+
+    def truth(self, sid: str, dataset: str, period: str = "weekly") -> tuple[float, list[dict]]:
+        """(the clock's time, the dataset's ground truth at it); see truth.py."""
+        now = self.clock.timestamp()
+        rows = truth(self.worlds.world(sid), dataset, now, self.worlds.revisions(sid), period)
+        return now, rows
 
     def reset(self) -> None:
         """Forget requests, buckets, faults, revocations, world configurations and finance
