@@ -1,14 +1,19 @@
 """Command line of the WB emulator.
 
     python -m wbapi.emulator [serve] [--host 127.0.0.1] [--port 8010] [--speed 1.0] [--fault JSON]
+                                    [--products N] [--orders-per-day N] [--page-rows N]
+                                    [--history-start YYYY-MM-DD]
+    python -m wbapi.emulator configure --sid UUID [--products N] [--orders-per-day N] ...
     python -m wbapi.emulator mint [--type personal] [--categories content,statistics] [--days 180]
                                   [--seller-name NAME] [--tin INN] [--trade-mark TM] [--country RU]
                                   [--read-only] [--test] [--sid UUID]
     python -m wbapi.emulator revoke < token.txt
-    python -m wbapi.emulator demo-tokens
+    python -m wbapi.emulator demo-tokens [--json]
 
 All commands take --state-dir (default $WB_EMULATOR_STATE_DIR or var/emulator): the signing key,
-the sellers named at mint time and the revocations live there, shared by all of them.
+the sellers named at mint time, the revocations, the sellers' world configurations and the demo
+tokens live there, shared by all of them. `serve`'s world options are the defaults for sellers
+that have no configuration of their own (`configure` gives one).
 """
 
 from __future__ import annotations
@@ -21,29 +26,18 @@ import sys
 from pathlib import Path
 
 from wbapi.claims import decode_token
+from wbapi.emulator import demo
 from wbapi.emulator.app import EmulatorApp
 from wbapi.emulator.faults import KINDS, Fault
 from wbapi.emulator.minting import ACC_BY_TYPE, TOKEN_LIFETIME_DAYS, state_dir_from_env
 from wbapi.emulator.server import make_server
 from wbapi.emulator.state import EmulatorState
+from wbapi.emulator.world.config import WorldConfig
 from wbapi.errors import WBError
 
-COMMANDS = ("serve", "mint", "revoke", "demo-tokens")
+COMMANDS = ("serve", "configure", "mint", "revoke", "demo-tokens")
 FAULTS_ENV = "WB_EMULATOR_FAULTS"
-DEMO_SELLER = {"seller_name": "ООО «Демо Маркет»", "trade_mark": "Demo Market"}
-DEMO_TOKENS = (
-    (
-        "Personal token: content, analytics, prices, marketplace, statistics, feedbacks",
-        {"categories": "content,analytics,prices,marketplace,statistics,feedbacks"},
-    ),
-    ("Read-only personal token, every category", {"read_only": True}),
-    (
-        "Test token (sandbox hosts only): content, prices",
-        {"type": "test", "categories": "content,prices"},
-    ),
-    ("Personal token that expires in 3 days", {"days": 3}),
-    ("Basic token: content, statistics", {"type": "basic", "categories": "content,statistics"}),
-)
+WORLD_OPTIONS = ("products", "orders_per_day", "page_rows", "history_start")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
 def serve(args: argparse.Namespace) -> int:
     faults = [Fault.from_dict(item) for item in json.loads(os.environ.get(FAULTS_ENV) or "[]")]
     faults += [Fault.from_dict(json.loads(item)) for item in args.fault]
-    state = EmulatorState.open(args.state_dir, speed=args.speed)
+    defaults = WorldConfig.from_dict(_world_options(args))
+    state = EmulatorState.open(args.state_dir, speed=args.speed, world_defaults=defaults)
     for fault in faults:
         state.faults.add(fault)
     server = make_server(EmulatorApp(state), args.host, args.port)
@@ -72,6 +67,13 @@ def serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.server_close()
+    return 0
+
+
+def configure(args: argparse.Namespace) -> int:
+    state = EmulatorState.open(args.state_dir)
+    config = state.worlds.configure(args.sid, _world_options(args))
+    print(json.dumps({"sid": args.sid, **config.as_dict()}, ensure_ascii=False))
     return 0
 
 
@@ -110,11 +112,27 @@ def revoke(args: argparse.Namespace) -> int:
 
 
 def demo_tokens(args: argparse.Namespace) -> int:
-    state = EmulatorState.open(args.state_dir)
+    tokens = demo.tokens(EmulatorState.open(args.state_dir))
+    if args.json:
+        print(json.dumps([token.as_dict() for token in tokens], ensure_ascii=False, indent=1))
+        return 0
     print(f"# Tokens for the WB emulator using {args.state_dir}; paste one into wberp.")
-    for label, options in DEMO_TOKENS:
-        print(f"\n# {label}\n{state.mint(**DEMO_SELLER, **options)}")
+    for token in tokens:
+        print(f"\n# {token.seller}: {token.name}\n{token.token}")
     return 0
+
+
+def _world_options(args: argparse.Namespace) -> dict:
+    return {name: getattr(args, name) for name in WORLD_OPTIONS if getattr(args, name) is not None}
+
+
+def _add_world_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--products", type=int, help="catalogue size (default 300)")
+    parser.add_argument("--orders-per-day", type=int, help="orders a day (default 300)")
+    parser.add_argument("--page-rows", type=int, help="statistics rows per page (default 80000)")
+    parser.add_argument(
+        "--history-start", help="YYYY-MM-DD (default: the Monday 120 days before first use)"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -145,7 +163,15 @@ def _parser() -> argparse.ArgumentParser:
         help=f'inject a fault, e.g. \'{{"kind": "status", "status": 503}}\'; '
         f"kinds: {', '.join(KINDS)}; also ${FAULTS_ENV} (a JSON list)",
     )
+    _add_world_options(serve_parser)
     serve_parser.set_defaults(run=serve)
+
+    configure_parser = commands.add_parser(
+        "configure", parents=[common], help="set a seller's world configuration"
+    )
+    configure_parser.add_argument("--sid", required=True, help="the seller's UUID")
+    _add_world_options(configure_parser)
+    configure_parser.set_defaults(run=configure)
 
     mint_parser = commands.add_parser("mint", parents=[common], help="print a new token")
     mint_parser.add_argument("--type", choices=sorted(ACC_BY_TYPE), default="personal")
@@ -166,6 +192,7 @@ def _parser() -> argparse.ArgumentParser:
     revoke_parser.set_defaults(run=revoke)
 
     demo_parser = commands.add_parser("demo-tokens", parents=[common], help="print demo tokens")
+    demo_parser.add_argument("--json", action="store_true", help="name, token and seller as JSON")
     demo_parser.set_defaults(run=demo_tokens)
     return parser
 

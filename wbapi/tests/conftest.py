@@ -5,9 +5,10 @@ from collections.abc import Callable, Iterator
 import pytest
 import responses
 
+from wbapi.claims import decode_token
 from wbapi.client import WBClient
 from wbapi.emulator.testing import EmulatorServer
-from wbapi.tests.helpers import FakeSleep, offline_token
+from wbapi.tests.helpers import HISTORY_START, NOW, FakeSleep, offline_token
 
 
 @pytest.fixture(scope="session")
@@ -65,3 +66,29 @@ def mock_client(wb_mock, fake_sleep: FakeSleep) -> Callable[..., WBClient]:
         return client
 
     return make
+@pytest.fixture(scope="session")
+def fast_emulator_server() -> Iterator[EmulatorServer]:
+    """An emulator whose rate-limit periods are a millionth of WB's, for tests that page."""
+    with EmulatorServer(speed=1_000_000) as server:
+        yield server
+
+
+@pytest.fixture
+def world_emulator(fast_emulator_server: EmulatorServer) -> Iterator[EmulatorServer]:
+    """The fast emulator, reset, its clock frozen at NOW (see helpers)."""
+    fast_emulator_server.reset()
+    fast_emulator_server.freeze_clock(NOW)
+    yield fast_emulator_server
+    fast_emulator_server.reset()
+
+
+@pytest.fixture
+def seller(world_emulator: EmulatorServer):
+    """A small seller of the fast emulator: (token, sid), a world of 60 products, 40 orders a
+    day since HISTORY_START, statistics pages of 50 rows."""
+    token = world_emulator.mint(seller_name="ООО «Тестовый мир»", tin="7707083893")
+    sid = decode_token(token).seller_sid
+    world_emulator.configure(
+        sid, products=60, orders_per_day=40, page_rows=50, history_start=HISTORY_START
+    )
+    return token, sid

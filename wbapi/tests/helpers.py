@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import requests
+
 from wbapi.claims import b64url_encode
 from wbapi.moscow import MOSCOW
 from wbapi.shapes import DriftLog, DriftNotice
@@ -15,6 +17,8 @@ from wbapi.streaming import Answer
 from wbapi.tests.wb_examples import ORDER
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+# The test worlds' history starts 19 weeks before NOW (a Monday).
+HISTORY_START = "2025-10-20"
 HS256_HEADER = {"alg": "HS256", "typ": "JWT"}
 
 
@@ -115,3 +119,8 @@ def write_orders(path: Path, rows: int, *, start: datetime, step: timedelta) -> 
             file.write(json.dumps(order_row(number, start + number * step), ensure_ascii=False))
         file.write("]")
     return path.stat().st_size
+def call_wb(server, method: str, host: str, path: str, token: str | None = None, **kwargs):
+    """A request to one of the emulator's WB hosts, with the token as a Bearer header."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    url = server.base_url.replace("{host}", host) + path
+    return requests.request(method, url, headers=headers, timeout=30, **kwargs)
