@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -118,20 +118,69 @@ def test_the_cli_takes_its_key_from_the_environment(tmp_path):
             WBClient(token, base_url=server.base_url).ping("content")
 
 
-def test_demo_tokens_prints_labelled_tokens_of_every_useful_kind(tmp_path):
-    result = run_cli("demo-tokens", "--state-dir", str(tmp_path))
+def test_demo_tokens_are_an_agencys_three_sellers_and_stay_the_same_across_runs(tmp_path):
+    first = run_cli("demo-tokens", "--state-dir", str(tmp_path), "--json")
+    second = run_cli("demo-tokens", "--state-dir", str(tmp_path), "--json")
+    text = run_cli("demo-tokens", "--state-dir", str(tmp_path))
+
+    assert first.returncode == 0, first.stderr
+    tokens = json.loads(first.stdout)
+    assert json.loads(second.stdout) == tokens
+    assert all(token["token"] in text.stdout for token in tokens)
+    claims = [decode_token(token["token"]) for token in tokens]
+    by_seller = {}
+    for token, claim in zip(tokens, claims, strict=True):
+        assert set(token) == {"name", "token", "seller", "sid"}
+        assert token["sid"] == claim.seller_sid
+        by_seller.setdefault(token["seller"], []).append(claim)
+    assert len(by_seller) == 3
+    market, linen, _ = by_seller.values()
+    assert [(c.token_type, c.read_only, c.is_test) for c in market] == [
+        ("personal", False, False),
+        ("personal", True, False),
+        ("basic", False, False),
+        ("test", False, True),
+    ]
+    assert "finance" in market[0].categories
+    assert [(c.token_type, "finance" in c.categories) for c in linen] == [("personal", False)]
+    assert all(c.days_left(datetime.now(UTC)) > 170 for c in claims)
+
+
+def test_demo_tokens_are_minted_again_when_they_would_expire_within_30_days(tmp_path):
+    from wbapi.emulator import demo
+    from wbapi.emulator.state import EmulatorState
+
+    state = EmulatorState.open(tmp_path)
+    now = datetime.now(UTC)
+    first = demo.tokens(state, now=now)
+
+    later = demo.tokens(state, now=now + timedelta(days=140))
+    much_later = demo.tokens(state, now=now + timedelta(days=151))
+
+    assert later == first
+    assert not {t.token for t in much_later} & {t.token for t in first}
+
+
+def test_configure_stores_a_sellers_world_for_a_server_sharing_the_state_dir(tmp_path):
+    result = run_cli(
+        "configure",
+        "--state-dir",
+        str(tmp_path),
+        "--sid",
+        "s-1",
+        "--products",
+        "12",
+        "--history-start",
+        "2026-01-05",
+    )
+    refused = run_cli("configure", "--state-dir", str(tmp_path), "--sid", "s-1", "--page-rows", "0")
 
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    labels = [line for line in lines if line.startswith("# ")]
-    claims = [decode_token(line) for line in lines if line.startswith("eyJ")]
-    now = datetime.now(UTC)
-    assert len(labels) == len(claims) + 1 == 6
-    assert [c.token_type for c in claims] == ["personal", "personal", "test", "personal", "basic"]
-    assert claims[1].read_only
-    assert claims[2].is_test
-    assert claims[3].days_left(now) == 2
-    assert len({c.seller_sid for c in claims}) == 1
+    with EmulatorServer(state_dir=tmp_path) as server:
+        config = server.world_config("s-1")
+    assert (config.products, config.history_start.isoformat()) == (12, "2026-01-05")
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == "error: page_rows must be a whole number from 1 to 80,000"
 
 
 def test_the_cli_reports_a_bad_category_without_a_traceback(tmp_path):
