@@ -47,7 +47,8 @@ class WorldRegistry:
     def configure(self, sid: str, changes: dict) -> WorldConfig:
         """Change some of the seller's configuration fields; ValueError if one is bad."""
         config = self.config(sid).updated(changes)  # validates before anything is stored
-        own = {**self._configs.read().get(sid, {}), **changes}
+        stored = config.as_dict()
+        own = {**self._configs.read().get(sid, {}), **{name: stored[name] for name in changes}}
         self._configs.update(lambda configs: configs.__setitem__(sid, own))
         return config
 

@@ -136,12 +136,6 @@ class Product:
         first = self.created_ts + self.price_phase
         return 0 if ts < first else int((ts - first) // self.price_period) + 1
 
-    def price_change_ts(self, epoch: int) -> int:
-        """When the price of `epoch` took effect."""
-        if epoch == 0:
-            return self.created_ts
-        return self.created_ts + self.price_phase + (epoch - 1) * self.price_period
-
     def price(self, epoch: int, size: Size) -> int:
         """The size's price in roubles during `epoch`."""
         drift = 0.85 + 0.3 * unit(mix(self.seed, PRICE, epoch))
@@ -212,14 +206,6 @@ class Catalogue:
             return None
         product = self.product(index)
         return (product, product.sizes[j]) if j < len(product.sizes) else None
-
-    def by_barcode(self, barcode: str) -> tuple[Product, Size] | None:
-        if len(barcode) != 13 or not barcode.isdigit() or not barcode.startswith("20"):
-            return None
-        number = (int(barcode[2:12]) - self.barcode_base) % 10**10
-        if barcode != self._barcode(number):
-            return None
-        return self.by_chrt_id(self.chrt_base + number)
 
     @cached_property
     def _sellable(self) -> tuple[list[int], list[int]]:

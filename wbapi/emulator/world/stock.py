@@ -19,12 +19,8 @@ MIN_EPOCH, EPOCH_SPREAD = 6 * HOUR, 42 * HOUR
 # warehouse with this id and name.
 WB_POOL_ID = -999_999
 WB_POOL_NAME = "Склад WB"
-SELLER_CITIES = (
-    ("Подольск", 15, "ул. Троицкая, Подольск, Московская обл."),
-    ("Казань", 117_986, "ул. Техническая, Казань"),
-    ("Екатеринбург", 1_733, "ул. Монтажников, Екатеринбург"),
-    ("Новосибирск", 686, "ул. Петухова, Новосибирск"),
-)
+# City of a seller warehouse, and the WB office it is bound to.
+SELLER_CITIES = (("Подольск", 15), ("Казань", 117_986), ("Екатеринбург", 1_733))
 
 
 @dataclass(frozen=True)
@@ -32,7 +28,6 @@ class Warehouse:
     id: int
     name: str
     office_id: int
-    region: str  # federal district, for orders shipped from it
 
 
 @dataclass(frozen=True)
@@ -65,7 +60,6 @@ class Stock:
                 id=base + n,
                 name=f"Склад продавца {SELLER_CITIES[n][0]}",
                 office_id=SELLER_CITIES[n][1],
-                region=WB_WAREHOUSES[(3, 0, 5, 6)[n]].region,
             )
             for n in range(count)
         )
