@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -309,3 +310,12 @@ def test_statistics_keep_orders_90_days(world_emulator, seller):
     assert min(row["date"] for row in orders) >= kept_from
     assert min(row["date"] for row in orders) < kept_from[:10] + "T23:59:59"
     assert {row["srid"] for row in sales} <= {row["srid"] for row in orders}
+
+
+def test_a_configuration_is_kept_in_the_state_dir_as_json(tmp_path):
+    with EmulatorServer(state_dir=tmp_path) as server:
+        server.configure("s-1", products=5, history_start=date(2025, 10, 20))
+
+    stored = json.loads((tmp_path / "worlds.json").read_text("utf-8"))
+
+    assert stored == {"s-1": {"products": 5, "history_start": "2025-10-20"}}
