@@ -35,8 +35,10 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
 .env:
 	$(PY) -m wberp.envfile .env
 
+# Local state, the SQLite database among it: private to its owner, also in an old checkout.
+.PHONY: var
 var:
-	@mkdir -p var/static
+	@mkdir -p var/static && chmod 700 var
 
 # The compiled catalogues are committed; rebuild one only if its .po is newer
 # and gettext is installed (a fresh clone needs neither).

@@ -1,11 +1,22 @@
 """Fixtures shared by every app's tests: users of each role and their clients."""
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.cache import caches
 from django.test import Client
 
 PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite the test database is a file, as in production, not Django's in-memory one:
+    so it runs in WAL mode with IMMEDIATE transactions, and worker processes can share it."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "wberp.sqlite":
+        test_name = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(test_name)
 
 
 @pytest.fixture(autouse=True)

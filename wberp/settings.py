@@ -130,6 +130,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
         "DATABASE_CONNECT_TIMEOUT", default=3
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the workers share one file. WAL lets readers go on while one
+    # process writes; IMMEDIATE takes the write lock when a transaction begins, so two
+    # writers queue up (for up to the busy timeout) instead of failing halfway through.
+    # wberp.sqlite creates the file private (0600) in a private folder (0700).
+    DATABASES["default"]["ENGINE"] = "wberp.sqlite"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL",
+        timeout=env.float("SQLITE_BUSY_TIMEOUT", default=20.0),
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication ---------------------------------------------------------

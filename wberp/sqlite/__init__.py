@@ -1,4 +1,4 @@
-"""Unicode-aware LIKE for SQLite, the development database.
+"""SQLite, the embedded database: Unicode-aware LIKE here, the engine in `base.py`.
 
 SQLite's own LIKE folds the case of ASCII letters only, so a search for
 "лютик" would miss "Лютик". SQLite lets an application replace like(); this
