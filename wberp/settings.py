@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "wberp",
     "sellers",
     "gateway",
+    # Before django_tasks_db: its db_worker command is replaced by jobs' (the periodic tick).
+    "jobs",
+    "django_tasks",
+    "django_tasks_db",
     "tokens",
 ]
 
@@ -142,6 +146,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         timeout=env.float("SQLITE_BUSY_TIMEOUT", default=20.0),
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background work ---------------------------------------------------------
+# Tasks are rows in the database; `manage.py db_worker` (any number of them, on any number
+# of machines on PostgreSQL) runs them. Tests pick another backend where they need one.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds between two ticks of a worker: each tick enqueues the periodic jobs that are due.
+JOBS_TICK_SECONDS = env.float("JOBS_TICK_SECONDS", default=10.0)
 
 # --- Authentication ---------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

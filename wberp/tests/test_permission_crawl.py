@@ -41,14 +41,16 @@ NOBODY = "login 403 403 403 403"
 NOT_FOUND = "login 403 404 404 404"
 
 
-def model_admin(app_label: str, model: str, *, view: str, add: str, change_post: str) -> dict:
+def model_admin(
+    app_label: str, model: str, *, view: str, add: str, change_post: str, delete: str = ""
+) -> dict:
     """The URL patterns a ModelAdmin adds, with (GET, POST) outcomes for each."""
     prefix = f"admin:{app_label}_{model}"
     return {
         f"{prefix}_changelist": (view, view),
         f"{prefix}_add": (add, add),
         f"{prefix}_history": (view, view),
-        f"{prefix}_delete": (view, view),
+        f"{prefix}_delete": (delete or view, delete or view),
         f"{prefix}_change": (view, change_post),
         # The old-style object URL only redirects to the change page, for any staff.
         f"admin/{app_label}/{model}/<path:object_id>/": (STAFF_REDIRECT, STAFF_REDIRECT),
@@ -109,8 +111,26 @@ EXPECTED: dict[str, tuple[str, str]] = {
     # Cabinets come with their first token and WB fills them in: nothing to add or edit by
     # hand. The manager may view them; only the superuser may delete one (a cabinet with
     # tokens is protected, so its delete page only says so).
-    **model_admin("sellers", "seller", view=TOKENS, add=NOBODY, change_post=SUPERUSER_REDIRECT),
-    "admin:sellers_seller_delete": (SUPERUSER, SUPERUSER),
+    **model_admin(
+        "sellers",
+        "seller",
+        view=TOKENS,
+        add=NOBODY,
+        change_post=SUPERUSER_REDIRECT,
+        delete=SUPERUSER,
+    ),
+    # Background work is read-only in the admin: the tick and the workers write it.
+    **model_admin(
+        "jobs", "periodicjob", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
+    ),
+    **model_admin(
+        "django_tasks_database",
+        "dbtaskresult",
+        view=SUPERUSER,
+        add=NOBODY,
+        change_post=NOBODY,
+        delete=NOBODY,
+    ),
 }
 
 

@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.utils.timezone import now
 
 from tokens.models import WBToken
 
@@ -104,6 +105,9 @@ def make_objects(token: WBToken) -> Samples:
     Its own, so that the users who crawl are not the user whose delete page is posted to.
     """
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_tasks_db.models import DBTaskResult
+
+    from jobs.models import PeriodicJob
 
     who = {"user_agent": "pytest", "ip_address": "192.0.2.1", "username": "someone"}
     who |= {"http_accept": "text/html", "path_info": "/accounts/login/"}
@@ -113,5 +117,11 @@ def make_objects(token: WBToken) -> Samples:
         AccessAttempt.objects.create(**who, get_data="", post_data="", failures_since_start=1),
         AccessFailureLog.objects.create(**who),
         AccessLog.objects.create(**who),
+        PeriodicJob.objects.create(name="visited.job", schedule="every 60s", next_run_at=now()),
+        DBTaskResult.objects.create(
+            task_path="tokens.tasks.recheck_tokens",
+            args_kwargs={"args": [], "kwargs": {}},
+            backend_name="default",
+        ),
     ]
     return Samples(token=token, rows={type(row): row for row in rows})

@@ -1,0 +1,54 @@
+"""`manage.py db_worker`: django-tasks-db's worker, plus the tick of the periodic jobs.
+
+The library's worker loop has no hook, so this command (the jobs app is listed before
+django_tasks_db, and the first app's command wins) starts a tick thread beside it, with
+its own database connection, and stops it when the worker stops. With --batch the
+worker ticks once before it drains the queue, so that a batch run also runs due jobs.
+Under --reload only the reloaded child ticks, never the process that watches the files.
+"""
+
+import os
+
+from django.conf import settings
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django_tasks_db.management.commands import db_worker
+
+from jobs.tick import TickThread, run_tick
+
+
+class Command(db_worker.Command):
+    help = "Run a database background worker and, in a thread beside it, the periodic tick"
+
+    def add_arguments(self, parser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--tick-interval",
+            type=db_worker.valid_interval,
+            default=settings.JOBS_TICK_SECONDS,
+            help="Seconds between two ticks (default: JOBS_TICK_SECONDS, %(default)s)",
+        )
+        parser.add_argument(
+            "--no-tick",
+            action="store_false",
+            dest="tick",
+            help="Only run tasks; leave the periodic jobs to other workers.",
+        )
+
+    def handle(self, *, tick: bool, tick_interval: float, **options) -> None:
+        if not tick or watches_for_reload(options):
+            return super().handle(**options)
+        if options["batch"]:
+            run_tick()
+            return super().handle(**options)
+        thread = TickThread(interval=tick_interval)
+        thread.start()
+        try:
+            return super().handle(**options)
+        finally:
+            thread.stop()
+
+
+def watches_for_reload(options: dict) -> bool:
+    """Whether this process is the autoreloader's parent, which only restarts the worker."""
+    reloads = options["reload"] and not options["batch"]
+    return reloads and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
