@@ -31,12 +31,16 @@ from django.db import OperationalError, connection
 from django.db.backends.utils import CursorWrapper
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.views.debug import ExceptionReporter, get_exception_reporter_class
 from requests.adapters import HTTPAdapter
 
 from gateway.models import RateBucket, WBPause
+from jobs.models import PeriodicJob
+from jobs.services import jobs_enqueue_due
+from jobs.testing import run_worker_batch
 from tokens.crypto import get_cipher
-from tokens.models import WBToken
+from tokens.models import WBToken, WBTokenCheck
 from tokens.services import token_create
 from wbapi.claims import decode_token
 from wberp.envfile import generate_aes_key
@@ -555,6 +559,15 @@ def dump_database() -> str:
     return "\n".join(connection.connection.iterdump())
 
 
+def run_the_daily_recheck(token: WBToken) -> None:
+    """The scheduled re-check of `token`, by a worker: the queue's rows are dumped too."""
+    WBToken.objects.filter(pk=token.pk).update(last_checked_at=None)
+    jobs_enqueue_due()  # the job's row
+    PeriodicJob.objects.filter(name="tokens.recheck").update(next_run_at=timezone.now())
+    run_worker_batch()
+    assert token.checks.filter(trigger=WBTokenCheck.Trigger.SCHEDULE).exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_database_holds_the_token_only_as_ciphertext(canary, canaries, boss, logs):
     client = client_for(boss)
@@ -565,6 +578,7 @@ def test_the_database_holds_the_token_only_as_ciphertext(canary, canaries, boss,
     )
     client.post(reverse("tokens:edit", args=[canary.pk]), {"name": "Canary shop, again"})
     run_command(canaries, "wb_tokens", "check", "--all")
+    run_the_daily_recheck(canary)
     check_stores(canaries, logs)
     dump = dump_database()
     canary.refresh_from_db()
