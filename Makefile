@@ -15,8 +15,13 @@ PYTHON := $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	&& echo $$p && break; done)
 
 .PHONY: help
-help: ## List the targets
+help: ## List the targets and the variables they read
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@echo
+	@echo "  Variables, e.g. make run PORT=8001:"
+	@echo "    PORT=$(PORT)            port of the web server (run, demo)"
+	@echo "    EMULATOR_PORT=$(EMULATOR_PORT)   port of the WB emulator (demo)"
+	@echo "    HOST=$(HOST)       address the web server listens on (run, demo)"
 
 $(VENV)/bin/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is required; none found on PATH." >&2; exit 1; }
@@ -54,26 +59,12 @@ setup: $(VENV)/.runtime .env var $(MO_FILES) ## Create .venv, install runtime de
 setup-dev: $(VENV)/.dev .env var $(MO_FILES)
 
 .PHONY: run
-run: setup ## Set up, migrate and serve on http://127.0.0.1:8000
-	$(MANAGE) migrate --noinput
-	$(MANAGE) ensure_superuser
-	@echo
-	@echo "  wberp is at http://$(HOST):$(PORT)/"
-	@echo "  Log in as $$(grep -E '^DJANGO_SUPERUSER_USERNAME=' .env | cut -d= -f2-); the password is DJANGO_SUPERUSER_PASSWORD in .env"
-	@echo
-	$(MANAGE) runserver $(HOST):$(PORT)
+run: setup ## Set up, migrate, serve on http://127.0.0.1:8000 and run a worker (Ctrl-C stops both)
+	@$(PY) -m wberp.devserver --host $(HOST) --port $(PORT)
 
 .PHONY: demo
-demo: setup ## Serve wberp against the local WB emulator and print demo tokens to paste
-	$(MANAGE) migrate --noinput
-	$(MANAGE) ensure_superuser
-	@trap 'kill $$emulator 2>/dev/null' EXIT INT TERM; \
-	$(PY) -m wbapi.emulator --port $(EMULATOR_PORT) & emulator=$$!; \
-	for _ in $$(seq 50); do $(PY) -c 'import socket,sys; socket.create_connection(("127.0.0.1", $(EMULATOR_PORT)), 0.2)' 2>/dev/null && break; sleep 0.1; done; \
-	echo; echo "  Demo tokens from the WB emulator on port $(EMULATOR_PORT) (paste one into Add token):"; echo; \
-	$(PY) -m wbapi.emulator demo-tokens; \
-	echo; echo "  wberp is at http://$(HOST):$(PORT)/ (login as in .env), talking to the emulator."; echo; \
-	WB_API_BASE_URL='http://127.0.0.1:$(EMULATOR_PORT)/{host}' $(MANAGE) runserver $(HOST):$(PORT)
+demo: setup ## Same, against the local WB emulator, with demo tokens to paste
+	@$(PY) -m wberp.devserver --host $(HOST) --port $(PORT) --emulator-port $(EMULATOR_PORT)
 
 .PHONY: lint
 lint: setup-dev ## ruff check + format check
