@@ -5,8 +5,10 @@
 #   docker build -t wberp .
 #
 # docker-compose.yml runs it with PostgreSQL, applying migrations and creating
-# the first superuser before gunicorn starts. wberp/tests/test_gunicorn_smoke.py
-# runs this file's CMD and HEALTHCHECK with production settings on `make test`.
+# the first superuser before gunicorn starts, and runs the same image as the
+# background worker (`python manage.py db_worker`, without the health check,
+# which asks the web server). wberp/tests/test_gunicorn_smoke.py runs this
+# file's CMD and HEALTHCHECK with production settings on `make test`.
 
 ARG PYTHON_VERSION=3.12
 FROM python:${PYTHON_VERSION}-slim-bookworm
@@ -32,12 +34,13 @@ COPY . .
 
 # Collect (hash and compress) the static files into the image. Settings need the
 # production secrets to load with DEBUG off: throwaway ones are generated for
-# this one command and vanish with it. var/ is left writable for the default
-# SQLite file of a database-less try-out.
+# this one command and vanish with it. var/ is left writable, and private, for
+# the default SQLite file of a database-less try-out.
 RUN set -a \
     && eval "$(python -m wberp.envfile --print)" \
     && WBERP_ENV_FILE=/dev/null DEBUG=false python manage.py collectstatic --noinput -v0 \
-    && chown wberp:wberp var
+    && chown wberp:wberp var \
+    && chmod 700 var
 
 # Numeric, so that runtimes can verify it is not root (runAsNonRoot).
 USER 10001:10001
