@@ -246,11 +246,17 @@ def start_emulator(runner: Runner, port: int) -> bool:
     return True
 
 
+def port_number(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, not {text!r}")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m wberp.devserver", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--emulator-port", type=int, help="also run the WB emulator (demo)")
+    parser.add_argument("--port", type=port_number, default=8000)
+    parser.add_argument("--emulator-port", type=port_number, help="also run the WB emulator (demo)")
     args = parser.parse_args(argv)
     if message := busy_port_message(args):
         print(message, file=sys.stderr)

@@ -5,6 +5,7 @@ with DEBUG off a missing one stops start-up with a message saying how to set it.
 Every variable is documented in `.env.example` and the README.
 """
 
+import math
 import os
 from pathlib import Path
 
@@ -36,6 +37,18 @@ def production_secret(name: str, *, dev_default: str, hint: str = GENERATE_HINT)
 def is_weak_secret_key(key: str) -> bool:
     """The same test as Django's security.W009: short, repetitive or a dev placeholder."""
     return len(key) < 50 or len(set(key)) < 5 or key.startswith(("django-insecure", "dev-"))
+
+
+def positive_seconds(name: str, *, default: float) -> float:
+    """A number of seconds from the environment: finite and above zero."""
+    text = env.str(name, default=str(default))
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ImproperlyConfigured(f"{name} must be a number of seconds above 0, not {text!r}.")
+    return value
 
 
 SECRET_KEY = production_secret("SECRET_KEY", dev_default="dev-insecure-" + "x" * 50)
@@ -143,7 +156,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         transaction_mode="IMMEDIATE",
         init_command="PRAGMA journal_mode=WAL",
-        timeout=env.float("SQLITE_BUSY_TIMEOUT", default=20.0),
+        timeout=positive_seconds("SQLITE_BUSY_TIMEOUT", default=20.0),
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -152,7 +165,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # of machines on PostgreSQL) runs them. Tests pick another backend where they need one.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Seconds between two ticks of a worker: each tick enqueues the periodic jobs that are due.
-JOBS_TICK_SECONDS = env.float("JOBS_TICK_SECONDS", default=10.0)
+JOBS_TICK_SECONDS = positive_seconds("JOBS_TICK_SECONDS", default=10.0)
 
 # --- Authentication ---------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

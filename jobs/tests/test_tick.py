@@ -5,6 +5,8 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connections
 
 from jobs.management.commands.db_worker import watches_for_reload
@@ -13,7 +15,7 @@ from jobs.registry import Job
 from jobs.schedules import Every
 from jobs.services import jobs_enqueue_due
 from jobs.testing import run_worker_batch
-from jobs.tick import TickThread, register_tick_step, run_tick
+from jobs.tick import TickThread, register_tick_step, run_tick, tick_steps
 
 from .conftest import NOW
 from .workload.tasks import record_run
@@ -22,9 +24,13 @@ HOURLY = Job("test.hourly", Every(timedelta(hours=1)), record_run)
 
 
 def test_the_jobs_app_registers_its_step():
-    from jobs import tick
+    assert tick_steps()["jobs.enqueue_due"] is jobs_enqueue_due
 
-    assert tick.tick_steps()["jobs.enqueue_due"] is jobs_enqueue_due
+
+@pytest.mark.parametrize("interval", ["0", "-1", "nan", "soon"])
+def test_the_tick_interval_must_be_a_positive_number_of_seconds(interval):
+    with pytest.raises(CommandError, match="tick-interval"):
+        call_command("db_worker", "--batch", f"--tick-interval={interval}")
 
 
 def test_steps_run_in_the_order_they_were_registered_with_the_tick_time(steps):

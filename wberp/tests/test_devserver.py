@@ -107,8 +107,8 @@ def gone(pid: int) -> bool:
 def run_devserver(database, tmp_path) -> Iterator[Callable[..., Run]]:
     runs: list[Run] = []
 
-    def start(*args: str, port: int | None = None, env: dict | None = None) -> Run:
-        port = port or free_port()
+    def start(*args: str, port: int | str | None = None, env: dict | None = None) -> Run:
+        port = free_port() if port is None else port
         log = tmp_path / f"devserver-{len(runs)}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
@@ -185,3 +185,11 @@ def test_make_run_names_its_own_target_for_a_busy_port(run_devserver):
         run = run_devserver(port=port)
         assert run.process.wait(timeout=TIMEOUT) == 1
     assert f"run `make run PORT={port + 1}`" in run.output()
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "eighty", ""])
+def test_a_port_that_is_no_port_is_refused_plainly(run_devserver, port):
+    run = run_devserver(port=port)
+    assert run.process.wait(timeout=TIMEOUT) == 2
+    assert "a port is a number from 1 to 65535" in run.output()
+    assert "Traceback" not in run.output()

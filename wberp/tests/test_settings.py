@@ -49,3 +49,11 @@ def test_debug_runs_without_secrets():
     )
     result = manage("check", env=env)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("variable", ["JOBS_TICK_SECONDS", "SQLITE_BUSY_TIMEOUT"])
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "soon"])
+def test_a_duration_must_be_a_positive_number_of_seconds(variable, value):
+    result = manage("check", env=production_env(**{variable: value}))
+    assert result.returncode != 0
+    assert f"{variable} must be a number of seconds above 0" in result.stderr

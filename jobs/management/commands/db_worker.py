@@ -7,7 +7,9 @@ worker ticks once before it drains the queue, so that a batch run also runs due 
 Under --reload only the reloaded child ticks, never the process that watches the files.
 """
 
+import math
 import os
+from argparse import ArgumentTypeError
 
 from django.conf import settings
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
@@ -23,7 +25,7 @@ class Command(db_worker.Command):
         super().add_arguments(parser)
         parser.add_argument(
             "--tick-interval",
-            type=db_worker.valid_interval,
+            type=positive_seconds,
             default=settings.JOBS_TICK_SECONDS,
             help="Seconds between two ticks (default: JOBS_TICK_SECONDS, %(default)s)",
         )
@@ -46,6 +48,13 @@ class Command(db_worker.Command):
             return super().handle(**options)
         finally:
             thread.stop()
+
+
+def positive_seconds(value: str) -> float:
+    seconds = float(value)
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ArgumentTypeError("Must be a number of seconds above 0")
+    return seconds
 
 
 def watches_for_reload(options: dict) -> bool:
