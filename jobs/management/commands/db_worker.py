@@ -13,13 +13,14 @@ from argparse import ArgumentTypeError
 
 from django.conf import settings
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django.utils.translation import gettext as _
 from django_tasks_db.management.commands import db_worker
 
 from jobs.tick import TickThread, run_tick
 
 
 class Command(db_worker.Command):
-    help = "Run a database background worker and, in a thread beside it, the periodic tick"
+    help = _("Run a database background worker and, in a thread beside it, the periodic tick.")
 
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)
@@ -27,13 +28,13 @@ class Command(db_worker.Command):
             "--tick-interval",
             type=positive_seconds,
             default=settings.JOBS_TICK_SECONDS,
-            help="Seconds between two ticks (default: JOBS_TICK_SECONDS, %(default)s)",
+            help=_("Seconds between two ticks (default: JOBS_TICK_SECONDS, %(default)s)."),
         )
         parser.add_argument(
             "--no-tick",
             action="store_false",
             dest="tick",
-            help="Only run tasks; leave the periodic jobs to other workers.",
+            help=_("Only run tasks; leave the periodic jobs to other workers."),
         )
 
     def handle(self, *, tick: bool, tick_interval: float, **options) -> None:
@@ -53,7 +54,7 @@ class Command(db_worker.Command):
 def positive_seconds(value: str) -> float:
     seconds = float(value)
     if not (math.isfinite(seconds) and seconds > 0):
-        raise ArgumentTypeError("Must be a number of seconds above 0")
+        raise ArgumentTypeError(_("Must be a number of seconds above 0."))
     return seconds
 
 
