@@ -52,7 +52,10 @@ class Command(db_worker.Command):
 
 
 def positive_seconds(value: str) -> float:
-    seconds = float(value)
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
     if not (math.isfinite(seconds) and seconds > 0):
         raise ArgumentTypeError(_("Must be a number of seconds above 0."))
     return seconds
