@@ -10,6 +10,9 @@ How a run is kept safe, whatever happens to the worker that runs it:
 4. A lease that runs out means the run was lost: the worker was killed, or the machine
    went away. The next tick enqueues the job again (and marks the stuck queue row
    failed). The task does its work so that a second run is harmless.
+
+This needs a backend that queues (django-tasks-db): with ImmediateBackend a run ends
+inside the enqueue, before the job's row knows it, and is later taken for lost.
 """
 
 import logging

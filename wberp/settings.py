@@ -151,7 +151,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the workers share one file. WAL lets readers go on while one
     # process writes; IMMEDIATE takes the write lock when a transaction begins, so two
     # writers queue up (for up to the busy timeout) instead of failing halfway through.
-    # wberp.sqlite creates the file private (0600) in a private folder (0700).
+    # wberp.sqlite creates the file private (0600); `make setup` makes var/ private (0700).
     DATABASES["default"]["ENGINE"] = "wberp.sqlite"
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         transaction_mode="IMMEDIATE",
@@ -162,7 +162,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work ---------------------------------------------------------
 # Tasks are rows in the database; `manage.py db_worker` (any number of them, on any number
-# of machines on PostgreSQL) runs them. Tests pick another backend where they need one.
+# of machines on PostgreSQL) runs them. The same in tests; a test that wants another
+# backend (ImmediateBackend, DummyBackend) sets TASKS itself.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Seconds between two ticks of a worker: each tick enqueues the periodic jobs that are due.
 JOBS_TICK_SECONDS = positive_seconds("JOBS_TICK_SECONDS", default=10.0)
