@@ -66,6 +66,8 @@ def mock_client(wb_mock, fake_sleep: FakeSleep) -> Callable[..., WBClient]:
         return client
 
     return make
+
+
 @pytest.fixture(scope="session")
 def fast_emulator_server() -> Iterator[EmulatorServer]:
     """An emulator whose rate-limit periods are a millionth of WB's, for tests that page."""

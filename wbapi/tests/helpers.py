@@ -119,6 +119,8 @@ def write_orders(path: Path, rows: int, *, start: datetime, step: timedelta) -> 
             file.write(json.dumps(order_row(number, start + number * step), ensure_ascii=False))
         file.write("]")
     return path.stat().st_size
+
+
 def call_wb(server, method: str, host: str, path: str, token: str | None = None, **kwargs):
     """A request to one of the emulator's WB hosts, with the token as a Bearer header."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
