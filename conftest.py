@@ -7,6 +7,8 @@ from django.core.cache import caches
 from django.test import Client
 
 PASSWORD = "correct-horse-battery-staple"
+# The seller a minted token belongs to unless a test says otherwise.
+SELLER = "ООО Ромашка"
 
 
 @pytest.fixture(scope="session")
@@ -104,3 +106,29 @@ def wb(wb_emulator, settings):
     settings.WB_API_DEADLINE = 2.5
     yield wb_emulator
     wb_emulator.reset()
+
+
+@pytest.fixture
+def mint(wb):
+    """Mint a token the emulator accepts: a personal token of seller "ООО Ромашка" by default."""
+
+    def mint(**options) -> str:
+        options.setdefault("categories", "content,statistics,prices")
+        options.setdefault("seller_name", SELLER)
+        options.setdefault("tin", "7700000000")
+        options.setdefault("trade_mark", "Romashka")
+        return wb.mint(**options)
+
+    return mint
+
+
+@pytest.fixture
+def make_token(mint, superuser):
+    """Store a minted token through the service, as staff would."""
+
+    from tokens.services import token_create
+
+    def make(name: str = "Main shop", **options):
+        return token_create(name=name, raw_token=mint(**options), by=superuser)
+
+    return make

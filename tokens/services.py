@@ -28,11 +28,12 @@ from gateway.validation import INTERACTIVE_MAX_WAIT, WBOutcome, verify_token
 from sellers.models import Seller
 from sellers.services import seller_for_token, seller_record_info
 from wbapi.claims import TokenClaims, decode_token, normalise_token
-from wbapi.errors import InvalidToken, MalformedToken, SellerMismatch, TokenExpired, WBError
+from wbapi.errors import MalformedToken, TokenExpired, WBError
 
 from .crypto import TokenCipher, envelope_key_id, get_cipher
 from .exceptions import TokenError
 from .models import WBToken, WBTokenCheck
+from .verdicts import verdict
 
 security_log = logging.getLogger("wberp.security")
 
@@ -384,20 +385,6 @@ def rotate_batch(
 
 
 # --- Shared steps -------------------------------------------------------------------------
-
-
-def verdict(error: WBError | None) -> str | None:
-    """What WB said about the token: a status, or None when the check could not tell (WB's rate
-    limit, an outage, nonsense from a proxy): such a check never changes a token's status."""
-    if error is None:
-        return Status.VALID
-    if not error.permanent:
-        return None
-    if isinstance(error, InvalidToken | SellerMismatch):
-        return Status.INVALID
-    if isinstance(error, TokenExpired):
-        return Status.EXPIRED
-    return Status.ACCESS_DENIED
 
 
 def status_to_save(outcome: WBOutcome, *, allow_unverified: bool) -> str:

@@ -259,6 +259,10 @@ WB_API_AUTH_SCHEME = env.str("WB_API_AUTH_SCHEME", default="bearer")
 WB_API_CONNECT_TIMEOUT = env.float("WB_API_CONNECT_TIMEOUT", default=3.05)
 WB_API_READ_TIMEOUT = env.float("WB_API_READ_TIMEOUT", default=10.0)
 WB_API_DEADLINE = env.float("WB_API_DEADLINE", default=20.0)
+# Data pages (a WB statistics page is ~65 MB, a finance page up to ~270 MB) are read by
+# background tasks, never in a web request: they get their own, longer bounds.
+WB_API_DATA_READ_TIMEOUT = env.float("WB_API_DATA_READ_TIMEOUT", default=60.0)
+WB_API_DATA_DEADLINE = env.float("WB_API_DATA_DEADLINE", default=600.0)
 WB_API_MAX_CONCURRENCY = env.int("WB_API_MAX_CONCURRENCY", default=2)
 # Seconds a request waits for a free WB call slot before it is told to try again.
 WB_API_SLOT_WAIT = env.float("WB_API_SLOT_WAIT", default=1.0)

@@ -6,11 +6,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from conftest import SELLER  # noqa: F401 - the tests of this app import it from here
 from sellers.models import Seller
 from tokens.models import WBToken
-from tokens.services import token_create
 
-SELLER = "ООО Ромашка"
 ALL_PERMS = (
     "tokens.view_wbtoken",
     "tokens.add_wbtoken",
@@ -25,30 +24,6 @@ def english():
     """Messages outside requests in English, so that assertions read plainly."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def mint(wb):
-    """Mint a token the emulator accepts: a personal token of seller "ООО Ромашка" by default."""
-
-    def mint(**options) -> str:
-        options.setdefault("categories", "content,statistics,prices")
-        options.setdefault("seller_name", SELLER)
-        options.setdefault("tin", "7700000000")
-        options.setdefault("trade_mark", "Romashka")
-        return wb.mint(**options)
-
-    return mint
-
-
-@pytest.fixture
-def make_token(mint, superuser):
-    """Store a minted token through the service, as staff would."""
-
-    def make(name: str = "Main shop", **options) -> WBToken:
-        return token_create(name=name, raw_token=mint(**options), by=superuser)
-
-    return make
 
 
 def logged_in(user) -> Client:
