@@ -88,6 +88,9 @@ def describe(code: str, detail: str = "") -> str:
             "WB names a different seller than the token does. Copy the token again."
         ),
         "busy": _("Too many WB checks are running right now. Try again in a moment."),
+        "unreadable": _(
+            "The stored token cannot be read with the configured keys; replace it with a new one."
+        ),
         "no_token": _(
             "No valid token of this seller has the “%(detail)s” category: add one to sync it."
         ),

@@ -19,9 +19,12 @@ class TokenError(Exception):
         code: str,
         field: str | None = None,
         can_save_unverified: bool = False,
+        detail: str = "",
     ) -> None:
         self.message = str(message)
         self.code = code
+        # What, with the code, puts the reason into words again later (gateway.messages).
+        self.detail = detail
         self.field = field
         self.can_save_unverified = can_save_unverified
         super().__init__(self.message)

@@ -313,3 +313,77 @@ class StatusTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status}: {self.tokens}"
+
+
+class CheckBatch(models.Model):
+    """Many tokens checked in the background, one after another: what is left, what each gave.
+
+    Work is done by tasks that carry only the batch's id. A task claims the batch with a lease
+    (`lease_until`), checks the pending tokens in turn, committing each outcome as it goes, and
+    comes back when WB's limit for a seller allows (`next_attempt_at`). A task killed in the
+    middle loses at most the check it was making: when the lease runs out, the tick enqueues the
+    batch again and it goes on from the first pending token.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    trigger = models.CharField(_("trigger"), max_length=10, choices=WBTokenCheck.Trigger.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    total = models.PositiveIntegerField(_("tokens"))
+    lease_until = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("bulk check")
+        verbose_name_plural = _("bulk checks")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.pk} ({self.total})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tokens:batch", args=[self.pk])
+
+
+class CheckBatchItem(models.Model):
+    """One token of a bulk check: still to do, checked (its check), or not checked and why."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        CHECKED = "checked", _("Checked")
+        NOT_CHECKED = "not_checked", _("Not checked")
+
+    batch = models.ForeignKey(CheckBatch, on_delete=models.CASCADE, related_name="items")
+    # A token deleted while its batch runs leaves its name behind.
+    token = models.ForeignKey(WBToken, on_delete=models.SET_NULL, null=True, related_name="+")
+    token_name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    check_made = models.ForeignKey(
+        WBTokenCheck, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Why it was not checked: a code and its detail, put into words in the reader's language.
+    error_code = models.CharField(max_length=32, blank=True)
+    error_detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["batch", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "position"], name="checkbatchitem_position")
+        ]
+        indexes = [models.Index(fields=["batch", "state", "position"], name="checkbatch_todo_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.token_name}: {self.state}"
+
+    @property
+    def reason(self) -> str:
+        return describe(self.error_code, self.error_detail) if self.error_code else ""

@@ -119,7 +119,8 @@ def clean_name(name: str) -> str:
 
 
 def refusal(exc: WBError, *, field: str | None = "raw_token") -> TokenError:
-    return TokenError(describe(exc.code, error_detail(exc)), code=exc.code, field=field)
+    detail = error_detail(exc)
+    return TokenError(describe(exc.code, detail), code=exc.code, field=field, detail=detail)
 
 
 def refuse_duplicate(fingerprint: str) -> None:

@@ -9,88 +9,42 @@ The workers load jobs.tests.workload (worker_settings.py), whose tasks log what 
 import os
 import signal
 import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from jobs.models import PeriodicJob
 from jobs.services import WORKER_LOST
-from wberp.tests.production import postgres_url, production_env
+from jobs.testing import WAIT_TIMEOUT, WorkerProcesses
 
 from .workload import tasks as workload
 
 # Each test flushes the database the workers used, once they are stopped.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TIMEOUT = 60.0
-# Quick polls and ticks, so that the tests take seconds; no reload, whatever DEBUG says.
-WORKER_OPTIONS = ("--no-reload", "--no-startup-delay", "--interval=0.1", "--tick-interval=0.2")
-
-
-def database_url() -> str:
-    if connection.vendor == "postgresql":
-        return postgres_url(connection.settings_dict)
-    return f"sqlite:///{connection.settings_dict['NAME']}"
-
-
-class Workers:
-    """Worker processes started by a test, each in its own process group; all are stopped
-    (SIGKILL) when the test ends, whatever it did to them."""
-
-    def __init__(self, tmp_path: Path, jobs: str) -> None:
-        self.tmp_path = tmp_path
-        self.env = production_env(
-            DJANGO_SETTINGS_MODULE="jobs.tests.worker_settings",
-            DATABASE_URL=database_url(),
-            CONN_MAX_AGE="0",
-            LOG_FORMAT="text",
-            LOG_LEVEL="INFO",
-            JOBS_WORKLOAD_LOG=os.environ["JOBS_WORKLOAD_LOG"],
-            JOBS_WORKLOAD_JOBS=jobs,
-        )
-        self.processes: list[subprocess.Popen] = []
-
-    def start(self) -> subprocess.Popen:
-        log = (self.tmp_path / f"worker-{len(self.processes)}.log").open("wb")
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", *WORKER_OPTIONS],
-            cwd=settings.BASE_DIR,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
-        self.processes.append(process)
-        return process
-
-    def output(self, process: subprocess.Popen) -> str:
-        path = self.tmp_path / f"worker-{self.processes.index(process)}.log"
-        return path.read_text(encoding="utf-8", errors="replace")
-
-    def kill_all(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+TIMEOUT = WAIT_TIMEOUT
 
 
 @pytest.fixture
-def workers(tmp_path, workload_log) -> Iterator[Callable[[str], Workers]]:
-    started: list[Workers] = []
+def workers(tmp_path, workload_log) -> Iterator[Callable[[str], WorkerProcesses]]:
+    """Workers that load jobs.tests.workload (worker_settings.py), whose tasks log what they
+    do; `jobs` names the workload's jobs they declare."""
+    started: list[WorkerProcesses] = []
 
-    def make(jobs: str) -> Workers:
-        started.append(Workers(tmp_path, jobs))
+    def make(jobs: str) -> WorkerProcesses:
+        started.append(
+            WorkerProcesses(
+                tmp_path,
+                DJANGO_SETTINGS_MODULE="jobs.tests.worker_settings",
+                JOBS_WORKLOAD_LOG=os.environ["JOBS_WORKLOAD_LOG"],
+                JOBS_WORKLOAD_JOBS=jobs,
+            )
+        )
         return started[-1]
 
     yield make
@@ -98,18 +52,8 @@ def workers(tmp_path, workload_log) -> Iterator[Callable[[str], Workers]]:
         group.kill_all()
 
 
-def wait_for(condition: Callable[[], object], what: str, workers: Workers) -> None:
-    """Poll until `condition` holds; fail with the workers' output after TIMEOUT."""
-    deadline = time.monotonic() + TIMEOUT
-    while not condition():
-        if time.monotonic() > deadline:
-            outputs = "\n".join(workers.output(p)[-3000:] for p in workers.processes)
-            pytest.fail(f"Timed out waiting for {what}. Worker output:\n{outputs}")
-        for process in workers.processes:
-            assert process.poll() is None or process.returncode == -signal.SIGKILL, workers.output(
-                process
-            )
-        time.sleep(0.05)
+def wait_for(condition: Callable[[], object], what: str, workers: WorkerProcesses) -> None:
+    workers.wait_for(condition, what)
 
 
 def ticks_by(pids: list[int]) -> Counter:

@@ -1,4 +1,4 @@
-"""The daily re-check of every token: a periodic job whose task runs the bulk check."""
+"""The daily re-check of every token: a periodic job whose task starts a bulk check."""
 
 from datetime import time, timedelta
 
@@ -12,7 +12,8 @@ from jobs.registry import registered_jobs
 from jobs.schedules import DailyAt
 from jobs.services import jobs_enqueue_due
 from jobs.testing import run_worker_batch
-from tokens.models import WBToken, WBTokenCheck
+from tokens.batches import check_batch_run
+from tokens.models import CheckBatch, WBToken, WBTokenCheck
 from tokens.tasks import recheck_tokens
 
 pytestmark = pytest.mark.django_db
@@ -45,18 +46,23 @@ def test_the_recheck_checks_every_token_not_checked_in_the_last_20_hours(shop):
     recent = checked_at(shop("Checked this morning"), 19)
     stale = checked_at(shop("Checked yesterday"), 21)
     never = checked_at(shop("Never checked"), None)
-    assert recheck_tokens.call() == {"checked": {"valid": 2}, "not_checked": {}}
+    assert recheck_tokens.call() == {"tokens": 2}  # a bulk check started, in the background
+    batch = CheckBatch.objects.get(trigger=WBTokenCheck.Trigger.SCHEDULE)
+    assert check_batch_run(batch_id=batch.pk) == "finished"
     scheduled = WBTokenCheck.objects.filter(trigger=WBTokenCheck.Trigger.SCHEDULE)
     assert sorted(check.token_id for check in scheduled) == sorted([stale.pk, never.pk])
     assert {check.checked_by for check in scheduled} == {None}
     assert WBToken.objects.get(pk=recent.pk).checks.filter(trigger="schedule").count() == 0
 
 
-def test_a_second_run_after_a_lost_one_checks_only_what_is_left(shop):
-    tokens = [checked_at(shop(f"Shop {n}"), None) for n in range(3)]
-    checked_at(tokens[0], 0)  # the lost run got this far
-    assert recheck_tokens.call()["checked"] == {"valid": 2}
-    assert recheck_tokens.call()["checked"] == {}  # and a third run has nothing left to do
+def test_no_second_recheck_starts_while_one_is_going_and_a_later_one_starts_afresh(shop):
+    tokens = [checked_at(shop(f"Shop {n}"), None) for n in range(2)]
+    assert recheck_tokens.call() == {"tokens": 2}
+    assert recheck_tokens.call() == {"tokens": 0}  # the first is not finished
+    check_batch_run(batch_id=CheckBatch.objects.get().pk)
+    assert recheck_tokens.call() == {"tokens": 0}  # both were checked just now
+    checked_at(tokens[0], 21)
+    assert recheck_tokens.call() == {"tokens": 1}
 
 
 @pytest.mark.django_db(transaction=True)  # a worker closes its connection
@@ -64,11 +70,11 @@ def test_a_worker_runs_the_due_recheck_with_no_argument(shop):
     token = checked_at(shop("Main shop"), None)
     jobs_enqueue_due()  # the job's row, due tomorrow at 04:00
     PeriodicJob.objects.filter(name="tokens.recheck").update(next_run_at=timezone.now())
-    run_worker_batch()
+    run_worker_batch()  # the job, then the bulk check it started
     [result] = DBTaskResult.objects.filter(task_path="tokens.tasks.recheck_tokens")
     assert result.status == TaskResultStatus.SUCCESSFUL
     assert result.args_kwargs == {"args": [], "kwargs": {}}
-    assert result.return_value == {"checked": {"valid": 1}, "not_checked": {}}
+    assert result.return_value == {"tokens": 1}
     assert token.checks.filter(trigger=WBTokenCheck.Trigger.SCHEDULE).count() == 1
     job = PeriodicJob.objects.get(name="tokens.recheck")
     assert job.last_outcome == PeriodicJob.Outcome.SUCCEEDED
