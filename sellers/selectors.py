@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from tokens.forms import PROBLEM_STATUSES
 from tokens.models import EXPIRY_WARNING_DAYS, StatusTally, WBToken, WBTokenCheck
@@ -29,8 +29,8 @@ def sellers_with_tokens(user: AbstractBaseUser, *, query: str = "") -> QuerySet[
             | Q(tin__startswith=query)
             | Q(sid=query)
         )
-    return sellers.prefetch_related(Prefetch("tokens", queryset=TOKEN_FIELDS_SHOWN)).annotate(
-        token_total=Count("tokens")
+    return sellers.prefetch_related(Prefetch("tokens", queryset=TOKEN_FIELDS_SHOWN)).order_by(
+        "name", "sid"
     )
 
 
