@@ -22,6 +22,13 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Every test user's password is hashed with a fast hasher: the production one is slow by
+    design (about half a second a hash), and tests make users and log in by the hundred."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def empty_caches():
     """Each test starts with empty caches, as a freshly started server does."""
     for cache in caches.all():

@@ -117,8 +117,6 @@ def app(wb, settings):
     """
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    # Logging in through the form hashes the password twice per test; keep that cheap.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return wb
 
 

@@ -38,9 +38,8 @@ ID_B = key_id(decode_key(KEY_B))
 
 
 @pytest.fixture(autouse=True)
-def fast_setup(settings):
-    """Fixed keys, and users created without the slow production password hasher."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def fixed_keys(settings):
+    """Fixed keys."""
     settings.WB_TOKEN_KEYS = [KEY_A]
     settings.WB_TOKEN_FINGERPRINT_KEY = FINGERPRINT_KEY
 

@@ -189,12 +189,6 @@ def english(client: Client) -> Client:
     return client
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """Users are made by the dozen here; the production password hasher is slow by design."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def fast_wb(wb, settings):
     settings.WB_API_READ_TIMEOUT = READ_TIMEOUT

@@ -52,12 +52,6 @@ STRICT_DIRECTIVES = {
 HTMX_CONFIG = {"allowEval": False, "includeIndicatorStyles": False, "selfRequestsOnly": True}
 
 
-@pytest.fixture(autouse=True)
-def quick_passwords(settings):
-    """Failed logins hash passwords: a fast hasher keeps the lockout tests quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- Reading a page -----------------------------------------------------------------------
 
 
