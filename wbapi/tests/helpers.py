@@ -58,6 +58,19 @@ class FakeSleep:
         self.calls.append(seconds)
 
 
+class FakeClock:
+    """A monotonic clock that moves only when a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def secret_pieces(token: str) -> list[str]:
     """The token and each of its parts longer than the 4-character hint."""
     return [piece for piece in {token, *token.split(".")} if len(piece) > 4]

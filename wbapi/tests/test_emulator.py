@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
+from wbapi.buckets import Buckets
 from wbapi.claims import decode_token
 from wbapi.emulator.sellers import generate_seller
 from wbapi.emulator.testing import EmulatorServer, running_emulator
 from wbapi.hosts import PING_HOSTS, SANDBOX_HOSTS
-from wbapi.tests.helpers import make_token, wb_payload
+from wbapi.tests.helpers import FakeClock, make_token, wb_payload
 
 GATEWAY_FIELDS = {
     "title",
@@ -340,19 +341,25 @@ def test_seller_info_allows_one_request_a_day_for_basic_tokens(emulator):
 
 
 def test_speed_shortens_every_limit_period():
+    clock = FakeClock()
     with running_emulator(speed=200) as fast:
+        fast.state.buckets = Buckets(speed=fast.state.buckets.speed, clock=clock)
         token = fast.mint()
         for _ in range(3):
             get(fast, "common-api", "/ping", token)
 
         refused = get(fast, "common-api", "/ping", token)
-        time.sleep(float(refused.headers["X-Ratelimit-Retry"]))
+        retry = float(refused.headers["X-Ratelimit-Retry"])
+        clock.advance(retry * 0.9)
+        too_early = get(fast, "common-api", "/ping", token)
+        clock.advance(retry * 0.1 + 1e-9)  # what floating-point addition loses
         again = get(fast, "common-api", "/ping", token)
 
     assert refused.status_code == 429
     # One request back every 10 s / 200, the whole bucket of 3 in 30 s / 200.
-    assert 0 < float(refused.headers["X-Ratelimit-Retry"]) <= 0.05
-    assert 0.1 < float(refused.headers["X-Ratelimit-Reset"]) <= 0.15
+    assert retry == pytest.approx(10 / 200)
+    assert float(refused.headers["X-Ratelimit-Reset"]) == pytest.approx(30 / 200)
+    assert too_early.status_code == 429
     assert again.status_code == 200
 
 
