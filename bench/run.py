@@ -324,8 +324,8 @@ def measure_all(args, results, base_url, emulator_url, login, state_dir, token_l
 def rows_per_page() -> dict[str, int]:
     from django.contrib import admin
 
-    from tokens.forms import PAGE_SIZE
     from tokens.models import WBToken
+    from tokens.selectors import PAGE_SIZE
 
     return {"list": PAGE_SIZE, "changelist": admin.site.get_model_admin(WBToken).list_per_page}
 

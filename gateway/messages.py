@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wbapi.errors import (
+    MALFORMED_REASONS,
     AccessDenied,
     MalformedToken,
     RateLimited,
@@ -21,27 +22,6 @@ from wbapi.errors import (
 )
 
 from .errors import ChecksPaused, NoUsableToken, RateBudgetExhausted
-
-MALFORMED_REASONS = {
-    "empty": gettext_lazy("Paste the token: the field is empty."),
-    "too_long": gettext_lazy("This is far longer than any WB token. Paste the token alone."),
-    "whitespace": gettext_lazy(
-        "The token contains spaces or line breaks. Copy it again as one line."
-    ),
-    "control_chars": gettext_lazy("The token contains invisible control characters."),
-    "non_ascii": gettext_lazy("The token contains characters that never occur in a WB token."),
-    "not_three_parts": gettext_lazy(
-        "This is not a WB token: a token has three parts separated by dots."
-    ),
-    "bad_base64": gettext_lazy("This is not a WB token: a part of it is damaged."),
-    "bad_header": gettext_lazy("This is not a WB token: its header cannot be read."),
-    "not_json": gettext_lazy("This is not a WB token: its contents cannot be read."),
-    "not_object": gettext_lazy("This is not a WB token: its contents cannot be read."),
-    "missing_exp": gettext_lazy("This token has no expiry date, so it is not a WB token."),
-    "bad_exp": gettext_lazy("This token's expiry date is not a valid time."),
-    "bad_scope": gettext_lazy("This token's access categories cannot be read."),
-    "no_seller": gettext_lazy("This token names no seller, so it is not a WB seller token."),
-}
 
 
 def error_detail(exc: WBError) -> str:
@@ -67,7 +47,7 @@ def error_detail(exc: WBError) -> str:
 def describe(code: str, detail: str = "") -> str:
     """A sentence for people about an error `code` with its stored `detail`."""
     if code == "malformed_token":
-        return str(MALFORMED_REASONS.get(detail, _("This is not a WB token.")))
+        return _(MALFORMED_REASONS.get(detail, MALFORMED_REASONS["not_a_token"]))
     if code == "token_expired":
         return _describe_expiry(detail)
     if code in WAIT_MESSAGES:

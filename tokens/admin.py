@@ -19,14 +19,9 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from wbapi.claims import CATEGORY_BITS
 
 from .exceptions import TokenError
-from .forms import (
-    EXPIRY_CHOICES,
-    NewTokenFields,
-    ReplacementTokenFields,
-    TalliedPaginator,
-    run_service,
-)
+from .forms import EXPIRY_CHOICES, NewTokenFields, ReplacementTokenFields, run_service
 from .models import EXPIRY_WARNING_DAYS, WBToken, WBTokenCheck
+from .pagination import TalliedPaginator
 from .presentation import category_label, expiry_text
 from .services import token_check_many, token_create, token_delete, token_update
 

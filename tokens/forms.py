@@ -8,18 +8,16 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django import forms
-from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
 from django.urls import reverse_lazy
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from wbapi.claims import MAX_TOKEN_LENGTH, TokenClaims
 
 from .exceptions import TokenError
-from .models import EXPIRY_WARNING_DAYS, StatusTally, WBToken
+from .models import WBToken
 from .presentation import CATEGORY_LABELS
+from .selectors import DEFAULT_SORT, PROBLEM_STATUSES, SORT_FIELDS, TokenFilters
 from .services import token_create, token_preview, token_update
 
 Result = TypeVar("Result")
@@ -152,17 +150,7 @@ EXPIRY_CHOICES = [
     ("30", _("Within 30 days")),
     ("expired", _("Expired")),
 ]
-# Column -> ordering; a leading "-" in the `sort` parameter reverses it.
-SORT_FIELDS = {
-    "name": ["name", "id"],
-    "seller": ["seller__name", "name", "id"],
-    "type": ["token_type", "name", "id"],
-    "status": ["status", "name", "id"],
-    "expires": ["expires_at", "id"],
-    "checked": ["last_checked_at", "id"],
-}
 SORT_CHOICES = [(key, key) for name in SORT_FIELDS for key in (name, f"-{name}")]
-PAGE_SIZE = 25
 COLUMNS = [
     ("name", _("Name")),
     ("seller", _("Seller")),
@@ -172,11 +160,6 @@ COLUMNS = [
     ("checked", _("Last checked")),
 ]
 PROBLEMS = "problems"
-PROBLEM_STATUSES = [
-    WBToken.Status.INVALID,
-    WBToken.Status.EXPIRED,
-    WBToken.Status.ACCESS_DENIED,
-]
 
 
 class TokenListForm(forms.Form):
@@ -225,97 +208,13 @@ class TokenListForm(forms.Form):
         self.is_valid()
         return self.cleaned_data.get(name) or ""
 
-    def tokens(self) -> QuerySet:
-        # A list never needs the secret; every row shows its seller.
-        tokens = WBToken.objects.defer("ciphertext").select_related("seller")
-        if query := self.value("q"):
-            tokens = tokens.filter(
-                Q(name__icontains=query)
-                | Q(seller__name__icontains=query)
-                | Q(seller__trade_mark__icontains=query)
-                | Q(seller__tin__startswith=query)
-                | Q(seller__sid=query)
-            )
-        if statuses := self.statuses():
-            tokens = tokens.filter(status__in=statuses)
-        if token_type := self.value("type"):
-            tokens = tokens.filter(token_type=token_type)
-        if category := self.value("category"):
-            tokens = tokens.allowing(category)
-        return tokens.by_expiry(self.value("expiring"))
-
-    def ordering(self) -> list[str]:
-        sort = self.value("sort") or "name"
-        fields = SORT_FIELDS[sort.removeprefix("-")]
-        return [f"-{field}" for field in fields] if sort.startswith("-") else fields
-
-    def statuses(self) -> list[str]:
-        """The statuses the status filter asks for; none when it is not set."""
+    def filters(self) -> TokenFilters:
         status = self.value("status")
-        return PROBLEM_STATUSES if status == PROBLEMS else [status] if status else []
-
-    def page_context(self, *, page_number: str | None) -> dict:
-        per_status = StatusTally.objects.per_status()  # read once: counts and pages use it
-        only_statuses = self.statuses() if self.active_filters() == ["status"] else None
-        paginator = TalliedPaginator(
-            self.tokens().order_by(*self.ordering()),
-            PAGE_SIZE,
-            statuses=only_statuses,
-            per_status=per_status,
+        return TokenFilters(
+            query=self.value("q"),
+            statuses=tuple(PROBLEM_STATUSES if status == PROBLEMS else [status] if status else []),
+            token_type=self.value("type"),
+            category=self.value("category"),
+            expiring=self.value("expiring"),
+            sort=self.value("sort") or DEFAULT_SORT,
         )
-        page = paginator.get_page(page_number)
-        return {
-            "page": page,
-            "tokens": page.object_list,
-            "counts": status_counts(per_status),
-            "sort": self.value("sort") or "name",
-            "filtered": self.has_filters(),
-        }
-
-    def active_filters(self) -> list[str]:
-        return [
-            name for name in ("q", "status", "type", "expiring", "category") if self.value(name)
-        ]
-
-    def has_filters(self) -> bool:
-        return bool(self.active_filters())
-
-
-class TalliedPaginator(Paginator):
-    """Pages of tokens, counted from the tally rather than row by row when they are the whole
-    table, or (`statuses`) all the tokens of some statuses and nothing else. `per_status`:
-    the tally, if the caller has read it already."""
-
-    def __init__(
-        self,
-        *args,
-        statuses: list[str] | None = None,
-        per_status: dict[str, int] | None = None,
-        **kwargs,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.statuses = statuses
-        self._per_status = per_status
-
-    @cached_property
-    def count(self) -> int:
-        if self.statuses is None and self.object_list.query.has_filters():
-            return super().count
-        per_status = self._per_status
-        if per_status is None:
-            per_status = StatusTally.objects.per_status()
-        if self.statuses is None:
-            return sum(per_status.values())
-        return sum(per_status.get(status, 0) for status in self.statuses)
-
-
-def status_counts(per_status: dict[str, int]) -> dict[str, int]:
-    """Counts for the summary above the list, from the tally (see StatusTally) and, for
-    tokens expiring soon, their range of the expiry index: short at any table size."""
-    return {
-        "total": sum(per_status.values()),
-        "valid": per_status.get(WBToken.Status.VALID, 0),
-        "expiring": WBToken.objects.expiring_within(EXPIRY_WARNING_DAYS).count(),
-        "problems": sum(per_status.get(status, 0) for status in PROBLEM_STATUSES),
-        "unchecked": per_status.get(WBToken.Status.UNCHECKED, 0),
-    }

@@ -22,6 +22,7 @@ from .exceptions import TokenError
 from .forms import COLUMNS, TokenAddForm, TokenEditForm, TokenListForm, TokenPreviewForm
 from .models import WBToken
 from .presentation import category_label
+from .selectors import recent_checks, token_list_page
 from .services import token_check, token_delete
 
 # Client events: the table and detail refresh on TOKENS_CHANGED, the dialog closes on CLOSE.
@@ -29,14 +30,11 @@ TOKENS_CHANGED = "tokensChanged"
 CLOSE_DIALOG = "closeDialog"
 
 
-HISTORY_LENGTH = 20
-
-
 def token_page_context(token: WBToken) -> dict:
     wait = check_wait(token)
     return {
         "token": token,
-        "checks": token.checks.select_related("checked_by")[:HISTORY_LENGTH],
+        "checks": recent_checks(token),
         "wait_note": describe(wait[0], wait[1].isoformat()) if wait else "",
     }
 
@@ -61,7 +59,7 @@ def saved(request: HttpRequest, message: str, *, to: str) -> HttpResponse:
 @can("view")
 def token_list(request: HttpRequest) -> HttpResponse:
     form = TokenListForm(request.GET)
-    context = form.page_context(page_number=request.GET.get("page"))
+    context = token_list_page(form.filters(), page_number=request.GET.get("page"))
     template = "tokens/list.html#table" if request.htmx and not request.htmx.boosted else None
     return render(
         request, template or "tokens/list.html", {"form": form, "columns": COLUMNS, **context}

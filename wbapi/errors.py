@@ -144,20 +144,33 @@ class RequestRejected(WBError):
 # --- Found locally, before any request -------------------------------------------------------
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for the translation catalogue of the application that shows it
+    (wbapi has none of its own): the message itself is the key it is translated by."""
+    return message
+
+
+# Why a text is not a WB token, in words for the person who pasted it.
 MALFORMED_REASONS = {
-    "empty": "The token is empty.",
-    "too_long": "The token is far longer than any WB token.",
-    "whitespace": "The token contains spaces or line breaks inside it.",
-    "control_chars": "The token contains control characters.",
-    "non_ascii": "The token contains characters that never occur in a WB token.",
-    "not_three_parts": "A WB token has three parts separated by dots; this one does not.",
-    "bad_base64": "A part of the token is not valid base64url.",
-    "bad_header": "The token's header is not a JSON object.",
-    "not_json": "The token's payload is not JSON.",
-    "not_object": "The token's payload is not a JSON object.",
-    "missing_exp": "The token has no expiry date.",
-    "bad_exp": "The token's expiry date is not a valid time.",
-    "bad_scope": "The token's category mask is not a valid number.",
+    "empty": gettext_noop("Paste the token: the field is empty."),
+    "too_long": gettext_noop("This is far longer than any WB token. Paste the token alone."),
+    "not_a_token": gettext_noop("This is not a WB token."),
+    "whitespace": gettext_noop(
+        "The token contains spaces or line breaks. Copy it again as one line."
+    ),
+    "control_chars": gettext_noop("The token contains invisible control characters."),
+    "non_ascii": gettext_noop("The token contains characters that never occur in a WB token."),
+    "not_three_parts": gettext_noop(
+        "This is not a WB token: a token has three parts separated by dots."
+    ),
+    "bad_base64": gettext_noop("This is not a WB token: a part of it is damaged."),
+    "bad_header": gettext_noop("This is not a WB token: its header cannot be read."),
+    "not_json": gettext_noop("This is not a WB token: its contents cannot be read."),
+    "not_object": gettext_noop("This is not a WB token: its contents cannot be read."),
+    "missing_exp": gettext_noop("This token has no expiry date, so it is not a WB token."),
+    "bad_exp": gettext_noop("This token's expiry date is not a valid time."),
+    "bad_scope": gettext_noop("This token's access categories cannot be read."),
+    "no_seller": gettext_noop("This token names no seller, so it is not a WB seller token."),
 }
 
 

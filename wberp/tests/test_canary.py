@@ -475,7 +475,7 @@ def test_a_crash_on_a_page_whose_address_holds_a_token_reports_no_token(
 ):
     """Someone pasted a token into the search box, or followed a link that held one."""
     pasted = canaries.add(wb.mint(seller_name="Search Canary"))
-    monkeypatch.setattr("tokens.views.TokenListForm.page_context", listing_bug)
+    monkeypatch.setattr("tokens.views.token_list_page", listing_bug)
     response = failing_client.get(
         reverse("tokens:list"), {"q": pasted}, HTTP_REFERER=f"https://erp.example.com/?q={pasted}"
     )

@@ -288,7 +288,7 @@ def broken_view(*args, **kwargs):
 
 def test_the_server_error_page_has_the_policy_and_no_inline_code(people, monkeypatch):
     monkeypatch.setattr("tokens.views.token_page_context", broken_view)
-    monkeypatch.setattr("tokens.views.TokenListForm.page_context", broken_view)
+    monkeypatch.setattr("tokens.views.token_list_page", broken_view)
     client = Client(raise_request_exception=False)
     client.force_login(people["superuser"])
     response = client.get(reverse("tokens:list"))

@@ -1,0 +1,110 @@
+"""Reads of the token desk: what the list, the detail page, the admin and the commands show.
+
+Forms parse what people ask for into plain values; these functions turn them into queries.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from .models import EXPIRY_WARNING_DAYS, StatusTally, WBToken
+from .pagination import TalliedPaginator
+
+PAGE_SIZE = 25
+HISTORY_LENGTH = 20
+# Column -> ordering; a leading "-" in the `sort` parameter reverses it.
+SORT_FIELDS = {
+    "name": ["name", "id"],
+    "seller": ["seller__name", "name", "id"],
+    "type": ["token_type", "name", "id"],
+    "status": ["status", "name", "id"],
+    "expires": ["expires_at", "id"],
+    "checked": ["last_checked_at", "id"],
+}
+DEFAULT_SORT = "name"
+PROBLEM_STATUSES = [
+    WBToken.Status.INVALID,
+    WBToken.Status.EXPIRED,
+    WBToken.Status.ACCESS_DENIED,
+]
+
+
+@dataclass(frozen=True)
+class TokenFilters:
+    """What a list of tokens is narrowed to; empty values filter nothing."""
+
+    query: str = ""
+    statuses: tuple[str, ...] = ()
+    token_type: str = ""
+    category: str = ""
+    expiring: str = ""
+    sort: str = DEFAULT_SORT
+
+    @property
+    def active(self) -> list[str]:
+        names = ("query", "statuses", "token_type", "category", "expiring")
+        return [name for name in names if getattr(self, name)]
+
+    @property
+    def ordering(self) -> list[str]:
+        fields = SORT_FIELDS[self.sort.removeprefix("-")]
+        return [f"-{field}" for field in fields] if self.sort.startswith("-") else fields
+
+
+def tokens_matching(filters: TokenFilters) -> QuerySet:
+    """The tokens a list shows, in its order, without their secrets."""
+    # A list never needs the secret; every row shows its seller.
+    tokens = WBToken.objects.defer("ciphertext").select_related("seller")
+    if filters.query:
+        tokens = tokens.filter(search_condition(filters.query))
+    if filters.statuses:
+        tokens = tokens.filter(status__in=filters.statuses)
+    if filters.token_type:
+        tokens = tokens.filter(token_type=filters.token_type)
+    if filters.category:
+        tokens = tokens.allowing(filters.category)
+    return tokens.by_expiry(filters.expiring).order_by(*filters.ordering)
+
+
+def search_condition(query: str) -> Q:
+    return (
+        Q(name__icontains=query)
+        | Q(seller__name__icontains=query)
+        | Q(seller__trade_mark__icontains=query)
+        | Q(seller__tin__startswith=query)
+        | Q(seller__sid=query)
+    )
+
+
+def token_list_page(filters: TokenFilters, *, page_number: str | None) -> dict:
+    """One page of the token list with the counts above it."""
+    per_status = StatusTally.objects.per_status()  # read once: counts and pages use it
+    only_statuses = list(filters.statuses) if filters.active == ["statuses"] else None
+    paginator = TalliedPaginator(
+        tokens_matching(filters), PAGE_SIZE, statuses=only_statuses, per_status=per_status
+    )
+    page = paginator.get_page(page_number)
+    return {
+        "page": page,
+        "tokens": page.object_list,
+        "counts": status_counts(per_status),
+        "sort": filters.sort,
+        "filtered": bool(filters.active),
+    }
+
+
+def status_counts(per_status: dict[str, int]) -> dict[str, int]:
+    """Counts for the summary above the list, from the tally (see StatusTally) and, for
+    tokens expiring soon, their range of the expiry index: short at any table size."""
+    return {
+        "total": sum(per_status.values()),
+        "valid": per_status.get(WBToken.Status.VALID, 0),
+        "expiring": WBToken.objects.expiring_within(EXPIRY_WARNING_DAYS).count(),
+        "problems": sum(per_status.get(status, 0) for status in PROBLEM_STATUSES),
+        "unchecked": per_status.get(WBToken.Status.UNCHECKED, 0),
+    }
+
+
+def recent_checks(token: WBToken) -> QuerySet:
+    """The latest checks of a token, newest first, for its page."""
+    return token.checks.select_related("checked_by")[:HISTORY_LENGTH]
