@@ -1,7 +1,7 @@
 """Words for what the token desk shows: category names, expiry, errors."""
 
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 # WB's own names for the token categories, as the seller cabinet shows them.
 CATEGORY_LABELS = {
@@ -38,3 +38,19 @@ def expiry_text(token) -> str:
     if days == 0:
         return str(_("expires today"))
     return ngettext("in %(days)d day", "in %(days)d days", days) % {"days": days}
+
+
+def seller_named_by_wb(token) -> str:
+    """The seller's name as WB's seller-info gave it; "" until then (and for test tokens: the
+    sandbox has no seller-info)."""
+    return token.seller.name if token.seller_id else ""
+
+
+def deletion_question(token) -> str:
+    """ "Delete the token “Main shop” of ООО Ромашка?" — without a seller if WB named none."""
+    if seller := seller_named_by_wb(token):
+        return gettext("Delete the token “%(name)s” of %(seller)s?") % {
+            "name": token.name,
+            "seller": seller,
+        }
+    return gettext("Delete the token “%(name)s”?") % {"name": token.name}

@@ -21,7 +21,7 @@ from gateway.validation import check_wait
 from .exceptions import TokenError
 from .forms import COLUMNS, TokenAddForm, TokenEditForm, TokenListForm, TokenPreviewForm
 from .models import WBToken
-from .presentation import category_label
+from .presentation import category_label, deletion_question
 from .selectors import recent_checks, token_list_page
 from .services import token_check, token_delete
 
@@ -145,7 +145,8 @@ def token_delete_view(request: HttpRequest, pk) -> HttpResponse:
             return HttpResponseClientRedirect(reverse("tokens:list"))
         return saved(request, message, to="tokens:list")
     template = "tokens/delete.html#confirm" if request.htmx else "tokens/delete.html"
-    return render(request, template, {"token": token, "title": _("Delete token")})
+    context = {"token": token, "question": deletion_question(token), "title": _("Delete token")}
+    return render(request, template, context)
 
 
 @never_cache

@@ -49,6 +49,8 @@ HINT_LENGTH = 4
 
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 _BEARER_PREFIX = re.compile(r"bearer(?:\s+|$)", re.IGNORECASE)
+# Three parts separated by dots: a token, perhaps damaged in copying, rather than other text.
+_TOKEN_SHAPED = re.compile(r"[^.\s]+\.[^.\s]+\.[^.\s]+")
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,11 @@ def normalise_token(raw: str) -> str:
         raise MalformedToken("empty")
     if len(token) > MAX_TOKEN_LENGTH:
         raise MalformedToken("too_long")
+    compact = "".join(token.split())
+    plain = compact == token and token.isascii() and token.isprintable()
+    if not plain and not _TOKEN_SHAPED.fullmatch(compact):
+        # Text that was never a token ("hello world"): saying it has spaces would mislead.
+        raise MalformedToken("not_a_token")
     if any(char.isspace() for char in token):
         raise MalformedToken("whitespace")
     if any(unicodedata.category(char) == "Cc" for char in token):

@@ -16,7 +16,7 @@ import pytest
 from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gateway.validation import WBOutcome
 from tokens.crypto import TokenCipher, decode_key, envelope_key_id, get_cipher, key_id
@@ -576,15 +576,30 @@ def test_delete_without_yes_and_without_a_terminal_refuses(cli, store):
     assert WBToken.objects.filter(pk=token.pk).exists()
 
 
-@pytest.mark.parametrize("answer", ["yes", "YES ", "да"])
+@pytest.mark.parametrize("answer", ["yes", "YES ", "y", "Y"])
 def test_delete_on_a_terminal_deletes_when_confirmed(cli, store, capsys, answer):
     token, _ = store("Alpha")
     cli("wb_tokens", "delete", str(token.pk), stdin=f"{answer}\n", tty=True)
     assert not WBToken.objects.exists()
-    assert f"Delete Alpha of {SELLER} Alpha? Type yes: " in capsys.readouterr().out
+    assert f"Delete the token “Alpha” of {SELLER} Alpha? [yes/no] " in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("answer", ["no", "", "y"])
+@pytest.mark.parametrize("answer", ["да", "Д", "yes", "y"])
+def test_delete_in_russian_takes_a_russian_or_an_english_yes(cli, store, capsys, answer):
+    token, _ = store("Alpha")
+    with translation.override("ru"):
+        cli("wb_tokens", "delete", str(token.pk), stdin=f"{answer}\n", tty=True)
+    assert not WBToken.objects.exists()
+    assert f"Удалить токен «Alpha» продавца {SELLER} Alpha? [да/нет] " in capsys.readouterr().out
+
+
+def test_delete_of_a_sandbox_token_asks_without_a_seller(cli, store, capsys):
+    token, _ = store("Sandbox", type="test", categories="content")
+    cli("wb_tokens", "delete", str(token.pk), stdin="y\n", tty=True)
+    assert "Delete the token “Sandbox”? [yes/no] " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("answer", ["no", "", "n", "yess", "нет"])
 def test_delete_on_a_terminal_keeps_the_token_unless_confirmed(cli, store, answer):
     token, _ = store("Alpha")
     result = cli.fails("wb_tokens", "delete", str(token.pk), stdin=f"{answer}\n", tty=True)

@@ -229,9 +229,15 @@ def test_the_preview_decodes_locally_without_wb_or_storage(manager, mint, wb):
     assert wb.request_count() == 0 and not WBToken.objects.exists()
 
 
-def test_the_preview_explains_a_malformed_token(manager):
-    body = manager.post(PREVIEW, {"raw_token": "hello world"}, **HTMX).content.decode()
-    assert "пробелы" in body
+def test_the_preview_says_text_that_is_no_token_is_not_a_token(manager):
+    body = manager.post(PREVIEW, {"raw_token": "hello world, это не токен"}, **HTMX)
+    assert "Это не токен WB." in body.content.decode()
+
+
+def test_the_preview_says_a_token_broken_by_a_line_break_has_one(manager, mint):
+    raw = mint()
+    body = manager.post(PREVIEW, {"raw_token": f"{raw[:30]}\n{raw[30:]}"}, **HTMX)
+    assert "пробелы или переносы строк" in body.content.decode()
 
 
 def test_the_preview_needs_a_post(manager):
@@ -317,6 +323,14 @@ def test_deleting_from_the_dialog(manager, make_token):
     response = manager.post(url("delete", token), **HTMX)
     assert response.status_code == 204 and "tokensChanged" in events(response)
     assert not WBToken.objects.exists()
+
+
+def test_deleting_a_sandbox_token_asks_without_a_seller(manager, make_token):
+    token = make_token("Sandbox", type="test", categories="content")
+    assert token.seller.name == ""  # the sandbox has no seller-info
+    confirm = manager.get(url("delete", token), **HTMX).content.decode()
+    assert "Удалить токен «Sandbox»? История его проверок" in confirm
+    assert "—" not in confirm
 
 
 def test_unknown_token_ids_are_404(manager):

@@ -96,7 +96,7 @@ def test_it_rejects_a_malformed_token_before_any_request(emulator):
     with pytest.raises(MalformedToken) as caught:
         WBClient("not a token", base_url=emulator.base_url)
 
-    assert caught.value.reason == "whitespace"
+    assert caught.value.reason == "not_a_token"
     assert emulator.request_count() == 0
 
 

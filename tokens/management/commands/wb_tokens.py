@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from tokens.exceptions import TokenError
+from tokens.management.prompts import confirm
 from tokens.models import MAX_EXPIRY_FILTER_DAYS, WBToken, WBTokenCheck
-from tokens.presentation import expiry_text
+from tokens.presentation import deletion_question, expiry_text
 from tokens.services import token_check_many, token_create, token_delete
 from wberp.redaction import hide_tokens
 
@@ -180,14 +181,11 @@ class Command(BaseCommand):
     def handle_delete(self, *, id: str, yes: bool, user: str | None, **options) -> None:
         token = find_token(id)
         if not yes:
-            if not sys.stdin.isatty():
-                raise CommandError(_("Add --yes to delete without a terminal to confirm in."))
-            answer = input(
-                _("Delete %(name)s of %(seller)s? Type yes: ")
-                % {"name": token.name, "seller": seller_name(token)}
+            confirm(
+                deletion_question(token),
+                refusal=_("Nothing deleted."),
+                without_terminal=_("Add --yes to delete without a terminal to confirm in."),
             )
-            if answer.strip().lower() not in ("yes", "да"):
-                raise CommandError(_("Nothing deleted."))
         token_delete(token=token, by=find_user(user))
         self.stdout.write(self.style.SUCCESS(_("Deleted %(name)s.") % {"name": token.name}))
 
