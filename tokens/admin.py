@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpRequest
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
@@ -185,6 +186,15 @@ class WBTokenAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     readonly_fields = summary_fields
+
+    # The secret and its full fingerprint: a lookup on them in the changelist's query string
+    # (`?ciphertext__startswith=v1:a`) would let a viewer learn them a character at a time.
+    secret_fields = frozenset({"ciphertext", "fingerprint"})
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        if lookup.split(LOOKUP_SEP, 1)[0] in self.secret_fields:
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     # Forms
 

@@ -235,3 +235,23 @@ def test_the_secret_columns_cannot_be_searched(manager):
     for value in (token.fingerprint, token.ciphertext):
         response = manager.get(CHANGELIST, {"q": value})
         assert response.context["cl"].result_count == 0
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        "fingerprint__startswith",
+        "fingerprint",
+        "fingerprint__gte",
+        "ciphertext__startswith",
+        "ciphertext__regex",
+        "ciphertext__contains",
+        "created_by__password__startswith",
+    ],
+)
+def test_the_secret_columns_cannot_be_filtered_on(viewer, lookup):
+    [token] = bulk_tokens(1)
+    for value in ("", token.fingerprint[:1], token.ciphertext[:4], "^v1"):
+        response = viewer.get(CHANGELIST, {lookup: value})
+        assert response.status_code == 400, (lookup, value)
+        assert token.name not in response.content.decode()
