@@ -26,39 +26,36 @@ from .pagination import TalliedPaginator
 from .presentation import category_label, expiry_text
 from .services import token_check_many, token_create, token_delete, token_update
 
-# --- Forms: the service runs when the form is otherwise valid ----------------------------
+# --- Forms: they validate; WBTokenAdmin.save_model runs the service ------------------------
+
+# Refusals of a service, {field or None: [messages]}, kept on the request between the save
+# that met them and the form that shows them.
+REFUSALS = "token_admin_refusals"
 
 
 class TokenAdminForm(forms.ModelForm):
-    """A token form whose validation runs a service, on behalf of `acting_user`."""
+    """A token form that shows what the service refused when its data was last saved."""
 
-    acting_user = None  # set per request by WBTokenAdmin.get_form
+    refusals: dict[str | None, list[str]] = {}  # set per request by WBTokenAdmin.get_form
 
     class Meta:
         model = WBToken
         fields = ["name"]
 
-
-class WBTokenAddAdminForm(NewTokenFields, TokenAdminForm):
-    @sensitive_variables("cleaned")
     def clean(self) -> dict:
         cleaned = super().clean()
-        if not self.errors:
-            created = run_service(self, token_create, by=self.acting_user, **cleaned)
-            self.instance = created or self.instance
+        for field, refused in self.refusals.items():
+            for message in refused:
+                self.add_error(field, message)
         return cleaned
+
+
+class WBTokenAddAdminForm(NewTokenFields, TokenAdminForm):
+    pass
 
 
 class WBTokenChangeAdminForm(ReplacementTokenFields, TokenAdminForm):
-    @sensitive_variables("cleaned")
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if not self.errors:
-            # Work on a fresh copy: a refused change must leave the form's instance untouched.
-            token = WBToken.objects.get(pk=self.instance.pk)
-            updated = run_service(self, token_update, token=token, by=self.acting_user, **cleaned)
-            self.instance = updated or self.instance
-        return cleaned
+    pass
 
 
 # --- Changelist filters -------------------------------------------------------------------
@@ -125,6 +122,19 @@ class WBTokenCheckInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("checked_by")
+
+    # The history is part of the token: whoever may see the token sees it; nobody edits it.
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("tokens.view_wbtoken")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
     @admin.display(description=_("error"))
     def error(self, check: WBTokenCheck) -> str:
@@ -201,7 +211,7 @@ class WBTokenAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = WBTokenChangeAdminForm if obj else WBTokenAddAdminForm
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.acting_user = request.user
+        form.refusals = getattr(request, REFUSALS, {})
         return form
 
     def get_fieldsets(self, request, obj=None):
@@ -222,13 +232,40 @@ class WBTokenAdmin(admin.ModelAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
-    # Saving: the services did it during validation, and wrote the audit entries.
+    # Saving: once the form and everything else on the page are valid, a service validates
+    # with WB, saves and writes the audit entries. What it refuses is shown on the form.
 
-    def save_model(self, request, obj, form, change) -> None:
-        pass
+    @sensitive_variables("data")
+    def save_model(self, request, obj: WBToken, form, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            token = WBToken.objects.get(pk=obj.pk)  # a fresh copy: `obj` holds the form's values
+            saved = run_service(form, token_update, token=token, by=request.user, **data)
+        else:
+            saved = run_service(form, token_create, by=request.user, **data)
+        if saved is None:
+            setattr(
+                request, REFUSALS, {field: list(errors) for field, errors in form.errors.items()}
+            )
+            return
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if hasattr(request, REFUSALS):
+            return self.changeform_view(request)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if hasattr(request, REFUSALS):
+            return self.changeform_view(request, str(obj.pk))
+        return super().response_change(request, obj)
 
     def save_related(self, request, form, formsets, change) -> None:
         pass
+
+    def construct_change_message(self, request, form, formsets, add=False) -> list:
+        return []  # the services wrote the audit entries
 
     def log_addition(self, request, obj, message):
         pass

@@ -3,10 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.admin.models import LogEntry
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
+from conftest import client_for
 from tokens.crypto import get_cipher
 from tokens.models import WBToken
 
@@ -20,6 +21,12 @@ ADD = reverse("admin:tokens_wbtoken_add")
 
 def change_url(token) -> str:
     return reverse("admin:tokens_wbtoken_change", args=[token.pk])
+
+
+def change_data(token, **fields) -> dict:
+    """What the change page posts: the fields, and the management form of the check history."""
+    shown = str(token.checks.count())
+    return {"checks-TOTAL_FORMS": shown, "checks-INITIAL_FORMS": shown, **fields}
 
 
 def delete_url(token) -> str:
@@ -94,7 +101,7 @@ def test_the_change_page_shows_the_summary_and_history(manager, make_token):
 
 def test_renaming_in_the_admin_keeps_the_secret(manager, make_token):
     token = make_token()
-    response = manager.post(change_url(token), {"name": "Renamed", "raw_token": ""})
+    response = manager.post(change_url(token), change_data(token, name="Renamed", raw_token=""))
     assert response.status_code == 302
     renamed = WBToken.objects.get()
     assert renamed.name == "Renamed" and renamed.ciphertext == token.ciphertext
@@ -103,11 +110,12 @@ def test_renaming_in_the_admin_keeps_the_secret(manager, make_token):
 def test_replacing_with_an_other_sellers_token_asks_for_confirmation(manager, make_token, mint):
     token = make_token()
     other = mint(seller_name="Другой")
-    response = manager.post(change_url(token), {"name": token.name, "raw_token": other})
+    response = manager.post(change_url(token), change_data(token, name=token.name, raw_token=other))
     assert response.status_code == 200
     assert WBToken.objects.get().seller.name == SELLER
     response = manager.post(
-        change_url(token), {"name": token.name, "raw_token": other, "allow_other_seller": "on"}
+        change_url(token),
+        change_data(token, name=token.name, raw_token=other, allow_other_seller="on"),
     )
     assert response.status_code == 302
     assert WBToken.objects.get().seller.name == "Другой"
@@ -255,3 +263,30 @@ def test_the_secret_columns_cannot_be_filtered_on(viewer, lookup):
         response = viewer.get(CHANGELIST, {lookup: value})
         assert response.status_code == 400, (lookup, value)
         assert token.name not in response.content.decode()
+
+
+def test_the_change_page_shows_the_check_history_to_whoever_may_view_the_token(viewer, make_token):
+    token = make_token()
+    page = viewer.get(change_url(token)).content.decode()
+    assert 'id="checks-group"' in page and "Добавлен" in page  # the check made on adding
+
+
+def test_a_refused_replacement_keeps_the_history_and_saves_nothing(manager, make_token, mint, wb):
+    token = make_token()
+    other = mint()
+    wb.revoke(other)
+    response = manager.post(change_url(token), change_data(token, name="New", raw_token=other))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "WB отклонил токен" in page and 'id="checks-group"' in page
+    assert WBToken.objects.get().name == token.name
+
+
+def test_a_change_the_page_refuses_saves_nothing(superuser, make_token):
+    """Without the history inline's management form the page is refused as a whole."""
+    token = make_token()
+    response = client_for(superuser).post(change_url(token), {"name": "Renamed", "raw_token": ""})
+    assert response.status_code == 200
+    assert "ManagementForm" in response.content.decode()
+    assert WBToken.objects.get().name == token.name
+    assert not LogEntry.objects.filter(action_flag=CHANGE).exists()
