@@ -3,10 +3,13 @@
 Forms parse what people ask for into plain values; these functions turn them into queries.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 
+from .crypto import KEY_ID_LENGTH, VERSION, envelope_key_id
 from .models import EXPIRY_WARNING_DAYS, StatusTally, WBToken
 from .pagination import TalliedPaginator
 
@@ -108,3 +111,26 @@ def status_counts(per_status: dict[str, int]) -> dict[str, int]:
 def recent_checks(token: WBToken) -> QuerySet:
     """The latest checks of a token, newest first, for its page."""
     return token.checks.select_related("checked_by")[:HISTORY_LENGTH]
+
+
+# Where an envelope `v1:<key id>:<body>` has its key id (SQL counts from 1).
+KEY_ID_START = len(VERSION) + 2
+
+
+def tokens_per_key() -> Counter:
+    """How many tokens each key has sealed, counted by the database (no secret is read)."""
+    prefixes = (
+        WBToken.objects.annotate(prefix=Substr("ciphertext", 1, KEY_ID_START + KEY_ID_LENGTH))
+        .values_list("prefix")
+        .annotate(tokens=Count("pk"))
+        .order_by()
+    )
+    counts = Counter()
+    for prefix, tokens in prefixes:
+        counts[envelope_key_id(prefix + ":")] += tokens
+    return counts
+
+
+def not_under_key(key_id: str) -> QuerySet:
+    """Tokens sealed with any key but `key_id`."""
+    return WBToken.objects.exclude(ciphertext__startswith=f"{VERSION}:{key_id}:")

@@ -16,7 +16,7 @@ from datetime import datetime
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
@@ -33,6 +33,7 @@ from wbapi.errors import MalformedToken, TokenExpired, WBError
 from .crypto import TokenCipher, envelope_key_id, get_cipher
 from .exceptions import TokenError
 from .models import WBToken, WBTokenCheck
+from .selectors import not_under_key, tokens_per_key
 from .verdicts import verdict
 
 security_log = logging.getLogger("wberp.security")
@@ -173,7 +174,12 @@ def token_update(
     allow_other_seller: bool = False,
     allow_unverified: bool = False,
 ) -> WBToken:
-    """Rename a token and/or replace its secret (validated with WB like a new one)."""
+    """Rename a token and/or replace its secret (validated with WB like a new one).
+
+    Only what changes here is written: the rest of `token` may be older than the row (a key
+    rotation or a check may have rewritten it since it was read) and must not be written back.
+    """
+    read = stored_values(token)
     changed = []
     if name is not None and clean_name(name) != token.name:
         token.name = clean_name(name)
@@ -190,7 +196,7 @@ def token_update(
         with transaction.atomic():
             if pasted is not None:
                 fill_from_token(token, pasted, outcome, status)
-            token.save()
+            token.save(update_fields=[*changed_since(token, read), "updated_at"])
             if outcome is not None:
                 count_check(token, outcome, status)
                 record_check(token, outcome, trigger=Trigger.UPDATE, by=by)
@@ -325,64 +331,96 @@ def token_check_many(
 
 # --- Keys ---------------------------------------------------------------------------------
 
+# Sweeps over the tokens still under another key: a second one takes those that a process
+# with an older key list wrote while the first ran; more would chase a writer that keeps on.
+ROTATION_SWEEPS = 3
+
 
 @dataclass
 class RotationReport:
     keys_before: Counter = field(default_factory=Counter)
     keys_after: Counter = field(default_factory=Counter)
     rotated: int = 0
-    unreadable: list[str] = field(default_factory=list)
+    unreadable: set[str] = field(default_factory=set)
+
+    def left_under_other_keys(self, primary: str) -> int:
+        """Tokens that a successful rotation would have left under no key but `primary`."""
+        return sum(count for key, count in self.keys_after.items() if key != primary)
 
 
 def token_rotate_keys(
-    *, batch_size: int = 200, verify: bool = False, progress: Callable[[int], None] | None = None
+    *, batch_size: int = 200, progress: Callable[[int], None] | None = None
 ) -> RotationReport:
-    """Re-encrypt every token under the primary key, batch by batch.
+    """Re-encrypt every token under the primary key, batch by batch, then count again.
 
-    Each batch commits on its own, so an interrupted run resumes where it
-    stopped, and rows already under the primary key are left alone. With
-    `verify`, nothing is written: every row is decrypted and unreadable ones listed.
+    Each batch commits on its own, so an interrupted run resumes where it stopped, and rows
+    already under the primary key are left alone. The counts after the run, not the run
+    itself, say whether any token is still under another key.
     """
     cipher = get_cipher()
-    report = RotationReport()
-    for pks in pk_batches(batch_size):
-        with transaction.atomic():
-            # Locked, so that a token replaced meanwhile is not overwritten with its old secret.
-            batch = list(WBToken.objects.select_for_update().filter(pk__in=pks).only("ciphertext"))
-            rotate_batch(batch, cipher, report, verify=verify)
-        if progress is not None:
-            progress(len(batch))
-    report.keys_after = Counter(
-        envelope_key_id(text) for text in WBToken.objects.values_list("ciphertext", flat=True)
-    )
+    report = RotationReport(keys_before=tokens_per_key())
+    for _sweep in range(ROTATION_SWEEPS):
+        rotated_before = report.rotated
+        for pks in pk_batches(not_under_key(cipher.primary.id), batch_size):
+            with transaction.atomic():
+                # Locked, so that a token replaced meanwhile is not overwritten with its old secret.
+                batch = list(
+                    WBToken.objects.select_for_update().filter(pk__in=pks).only("ciphertext")
+                )
+                rotate_batch(batch, cipher, report)
+            if progress is not None:
+                progress(len(batch))
+        if report.rotated == rotated_before:
+            break
+    report.keys_after = tokens_per_key()
     return report
 
 
-def pk_batches(batch_size: int) -> Iterable[list]:
-    """Keyset pagination over all token ids, so that memory stays bounded."""
-    ids = WBToken.objects.order_by("pk").values_list("pk", flat=True)
+def token_verify_keys(
+    *, batch_size: int = 200, progress: Callable[[int], None] | None = None
+) -> RotationReport:
+    """Decrypt every token, writing nothing: the tokens per key and the unreadable ones."""
+    cipher = get_cipher()
+    report = RotationReport(keys_before=tokens_per_key())
+    for pks in pk_batches(WBToken.objects.all(), batch_size):
+        batch = WBToken.objects.filter(pk__in=pks).only("ciphertext")
+        report.unreadable.update(str(token.pk) for token in batch if not decrypts(token, cipher))
+        if progress is not None:
+            progress(len(pks))
+    report.keys_after = report.keys_before
+    return report
+
+
+def pk_batches(tokens: QuerySet, batch_size: int) -> Iterable[list]:
+    """Keyset pagination over the ids of `tokens`, so that memory stays bounded."""
+    ids = tokens.order_by("pk").values_list("pk", flat=True)
     last_pk = None
     while batch := list((ids.filter(pk__gt=last_pk) if last_pk else ids)[:batch_size]):
         yield batch
         last_pk = batch[-1]
 
 
-def rotate_batch(
-    batch: list[WBToken], cipher: TokenCipher, report: RotationReport, *, verify: bool
-) -> None:
+def rotate_batch(batch: list[WBToken], cipher: TokenCipher, report: RotationReport) -> None:
     stale = []
     for token in batch:
-        report.keys_before[envelope_key_id(token.ciphertext)] += 1
         try:
             rotated = cipher.reencrypt(token.ciphertext, row_id=token.pk)
         except TokenError:
-            report.unreadable.append(str(token.pk))
+            report.unreadable.add(str(token.pk))
             continue
-        if not verify and envelope_key_id(token.ciphertext) != cipher.primary.id:
+        if envelope_key_id(token.ciphertext) != cipher.primary.id:
             token.ciphertext = rotated
             stale.append(token)
     WBToken.objects.bulk_update(stale, ["ciphertext"])
     report.rotated += len(stale)
+
+
+def decrypts(token: WBToken, cipher: TokenCipher) -> bool:
+    try:
+        cipher.decrypt(token.ciphertext, row_id=token.pk)
+    except TokenError:
+        return False
+    return True
 
 
 # --- Shared steps -------------------------------------------------------------------------
@@ -418,6 +456,14 @@ def fill_from_token(token: WBToken, pasted: PastedToken, outcome: WBOutcome, sta
     record_seller_info(token.seller, outcome)
     for name, value in check_fields(outcome, status).items():
         setattr(token, name, value)
+
+
+def stored_values(token: WBToken) -> dict:
+    return {field.attname: getattr(token, field.attname) for field in WBToken._meta.concrete_fields}
+
+
+def changed_since(token: WBToken, read: dict) -> list[str]:
+    return [name for name, value in read.items() if getattr(token, name) != value]
 
 
 def record_seller_info(seller: Seller | None, outcome: WBOutcome) -> None:

@@ -19,10 +19,11 @@ from django.core.management.base import CommandError
 from django.utils import timezone, translation
 
 from gateway.validation import WBOutcome
+from tokens import services
 from tokens.crypto import TokenCipher, decode_key, envelope_key_id, get_cipher, key_id
 from tokens.models import WBToken, WBTokenCheck
 from tokens.presentation import expiry_text
-from tokens.services import fill_from_token, read_pasted_token, token_create
+from tokens.services import fill_from_token, read_pasted_token, token_create, token_update
 from wberp.envfile import generate_aes_key
 
 from .conftest import SELLER
@@ -627,9 +628,12 @@ def test_rotation_moves_every_token_to_the_first_key(cli, store, settings):
     assert key_ids() == [ID_A, ID_A]
     settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
 
-    result = cli("rotate_wb_token_keys")
+    result = cli("rotate_wb_token_keys", "--yes")
 
     assert lines(result.out) == [
+        f"Key {ID_A}: 2 tokens",
+        f"No token is under key {ID_B} yet. Every server and worker must have it in "
+        "WB_TOKEN_KEYS before you go on, or they cannot read what is re-encrypted.",
         f"Re-encrypted 2 tokens with key {ID_B}.",
         f"Key {ID_B} (primary): 2 tokens",
         "Every token is under the primary key; keys not listed above can be removed.",
@@ -637,10 +641,33 @@ def test_rotation_moves_every_token_to_the_first_key(cli, store, settings):
     assert key_ids() == [ID_B, ID_B]
 
 
+def test_rotation_asks_which_key_and_how_many_tokens_before_it_writes(cli, store, settings, capsys):
+    store("Alpha")
+    store("Beta")
+    settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
+
+    result = cli.fails("rotate_wb_token_keys", stdin="no\n", tty=True)
+
+    assert str(result.error) == "Nothing re-encrypted."
+    question = f"Re-encrypt 2 tokens with key {ID_B}, the first of WB_TOKEN_KEYS? [yes/no] "
+    assert question in capsys.readouterr().out
+    assert key_ids() == [ID_A, ID_A]
+    cli("rotate_wb_token_keys", stdin="yes\n", tty=True)
+    assert key_ids() == [ID_B, ID_B]
+
+
+def test_rotation_without_a_terminal_needs_yes(cli, store, settings):
+    store("Alpha")
+    settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
+    result = cli.fails("rotate_wb_token_keys", stdin="yes\n")
+    assert str(result.error) == "Add --yes to re-encrypt without a terminal to confirm in."
+    assert key_ids() == [ID_A]
+
+
 def test_after_rotation_the_old_key_can_be_removed(cli, store, settings):
     tokens = dict([store("Alpha"), store("Beta")])
     settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
-    cli("rotate_wb_token_keys")
+    cli("rotate_wb_token_keys", "--yes")
 
     settings.WB_TOKEN_KEYS = [KEY_B]
 
@@ -651,17 +678,78 @@ def test_after_rotation_the_old_key_can_be_removed(cli, store, settings):
     assert lines(result.out)[-1] == "Checked 2 tokens. Valid: 2"
 
 
+def test_a_rename_of_a_token_read_before_the_rotation_keeps_it_under_the_new_key(
+    cli, store, settings
+):
+    token, raw = store("Alpha")
+    read_before = WBToken.objects.get(pk=token.pk)  # e.g. by an edit page opened earlier
+    settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
+    cli("rotate_wb_token_keys", "--yes")
+
+    token_update(token=read_before, name="Renamed", by=None)
+
+    assert key_ids() == [ID_B]
+    settings.WB_TOKEN_KEYS = [KEY_B]
+    stored = WBToken.objects.get()
+    assert stored.name == "Renamed"
+    assert get_cipher().decrypt(stored.ciphertext, row_id=stored.pk) == raw
+
+
+def writing_the_old_secret_back(monkeypatch, token: WBToken, *, times: int) -> None:
+    """After each of the rotation's first `times` batches, another process writes `token`'s
+    old ciphertext back (a full save of a copy it read before the rotation)."""
+    rotate_batch = services.rotate_batch
+    writes = iter(range(times))
+
+    def batch_then_stale_write(*args, **kwargs) -> None:
+        rotate_batch(*args, **kwargs)
+        if next(writes, None) is not None:
+            WBToken.objects.filter(pk=token.pk).update(ciphertext=token.ciphertext)
+
+    monkeypatch.setattr(services, "rotate_batch", batch_then_stale_write)
+
+
+def test_rotation_takes_a_token_written_under_the_old_key_while_it_ran(
+    cli, store, settings, monkeypatch
+):
+    victim, _ = store("Alpha")
+    store("Beta")
+    settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
+    writing_the_old_secret_back(monkeypatch, victim, times=1)
+
+    result = cli("rotate_wb_token_keys", "--yes", "--batch-size", "1")
+
+    assert key_ids() == [ID_B, ID_B]
+    assert lines(result.out)[-2:] == [
+        f"Key {ID_B} (primary): 2 tokens",
+        "Every token is under the primary key; keys not listed above can be removed.",
+    ]
+
+
+def test_rotation_fails_while_a_token_stays_under_the_old_key(cli, store, settings, monkeypatch):
+    victim, _ = store("Alpha")
+    settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
+    writing_the_old_secret_back(monkeypatch, victim, times=1000)
+
+    result = cli.fails("rotate_wb_token_keys", "--yes")
+
+    assert str(result.error).startswith("1 token is still under another key")
+    assert "do not remove any key yet" in str(result.error)
+    assert f"Key {ID_A}: 1 token" in lines(result.out)
+    assert "can be removed" not in result.out
+
+
 def test_rotation_is_idempotent(cli, store, settings):
     store("Alpha")
     settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
-    cli("rotate_wb_token_keys")
+    cli("rotate_wb_token_keys", "--yes")
     ciphertexts = list(WBToken.objects.values_list("ciphertext", flat=True))
 
     result = cli("rotate_wb_token_keys")
 
-    assert lines(result.out)[:2] == [
-        f"Re-encrypted 0 tokens with key {ID_B}.",
+    assert lines(result.out) == [
         f"Key {ID_B} (primary): 1 token",
+        f"Every token is under key {ID_B} already.",
     ]
     assert list(WBToken.objects.values_list("ciphertext", flat=True)) == ciphertexts
 
@@ -672,14 +760,25 @@ def test_rotation_only_rewrites_tokens_not_under_the_first_key(cli, store, setti
     new, _ = store("Beta")
     new_ciphertext = new.ciphertext
 
-    result = cli("rotate_wb_token_keys")
+    result = cli("rotate_wb_token_keys", "--yes")
 
-    assert lines(result.out)[:2] == [
+    assert lines(result.out) == [
+        f"Key {ID_A}: 1 token",
+        f"Key {ID_B} (primary): 1 token",
         f"Re-encrypted 1 token with key {ID_B}.",
         f"Key {ID_B} (primary): 2 tokens",
+        "Every token is under the primary key; keys not listed above can be removed.",
     ]
     assert WBToken.objects.get(pk=new.pk).ciphertext == new_ciphertext
     assert envelope_key_id(WBToken.objects.get(pk=old.pk).ciphertext) == ID_B
+
+
+def test_rotation_names_the_tokens_no_configured_key_can_read(cli, store, settings):
+    store("Alpha")
+    settings.WB_TOKEN_KEYS = [KEY_B]
+    result = cli.fails("rotate_wb_token_keys", "--yes")
+    assert lines(result.out)[0] == f"Key {ID_A} (not configured: cannot be read): 1 token"
+    assert str(result.error) == "1 token cannot be decrypted with the configured keys."
 
 
 def test_rotation_in_batches_of_one(cli, store, settings):
@@ -687,9 +786,9 @@ def test_rotation_in_batches_of_one(cli, store, settings):
         store(name)
     settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
 
-    result = cli("rotate_wb_token_keys", "--batch-size", "1", "--verbosity", "2")
+    result = cli("rotate_wb_token_keys", "--yes", "--batch-size", "1", "--verbosity", "2")
 
-    assert lines(result.out)[:4] == [
+    assert lines(result.out)[2:6] == [
         "1 token processed",
         "2 tokens processed",
         "3 tokens processed",
@@ -738,7 +837,7 @@ def test_rotation_rewrites_the_readable_tokens_and_reports_the_unreadable(cli, s
     WBToken.objects.filter(pk=second.pk).update(ciphertext=first.ciphertext)
     settings.WB_TOKEN_KEYS = [KEY_B, KEY_A]
 
-    result = cli.fails("rotate_wb_token_keys")
+    result = cli.fails("rotate_wb_token_keys", "--yes")
 
     assert lines(result.err) == [f"Unreadable: {second.pk}"]
     assert envelope_key_id(WBToken.objects.get(pk=first.pk).ciphertext) == ID_B
