@@ -24,6 +24,7 @@ from .forms import EXPIRY_CHOICES, NewTokenFields, ReplacementTokenFields, run_s
 from .models import EXPIRY_WARNING_DAYS, WBToken, WBTokenCheck
 from .pagination import TalliedPaginator
 from .presentation import category_label, expiry_text
+from .selectors import with_key_id
 from .services import token_check_many, token_create, token_delete, token_update
 
 # --- Forms: they validate; WBTokenAdmin.save_model runs the service ------------------------
@@ -201,6 +202,9 @@ class WBTokenAdmin(admin.ModelAdmin):
     # (`?ciphertext__startswith=v1:a`) would let a viewer learn them a character at a time.
     secret_fields = frozenset({"ciphertext", "fingerprint"})
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return with_key_id(super().get_queryset(request))
+
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         if lookup.split(LOOKUP_SEP, 1)[0] in self.secret_fields:
             return False
@@ -341,9 +345,10 @@ class WBTokenAdmin(admin.ModelAdmin):
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, token: WBToken) -> str:
         return format_html(
-            '<span class="wb-badge wb-status-{}">{}</span>',
-            token.status,
-            token.get_status_display(),
+            '<span class="wb-badge wb-status-{}" title="{}">{}</span>',
+            token.status if token.is_readable else "unreadable",
+            token.unreadable_reason,
+            token.status_text,
         )
 
     @admin.display(description=_("expires"), ordering="expires_at")

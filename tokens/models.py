@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from gateway.messages import describe
 from wbapi.claims import CATEGORY_BITS, READ_ONLY_BIT
 
-from .crypto import FINGERPRINT_PREFIX_LENGTH
-from .presentation import category_label, expiry_text
+from .crypto import FINGERPRINT_PREFIX_LENGTH, envelope_key_id, get_cipher
+from .presentation import category_label, expiry_text, status_text, unreadable_reason
 
 # Tokens expiring within this many days are highlighted everywhere.
 EXPIRY_WARNING_DAYS = 14
@@ -174,7 +174,7 @@ class WBToken(models.Model):
         values = [getattr(self, name) for name in NON_SECRET_FIELDS]
         seller = self.seller if self.seller_id else None  # loaded with the token on the list
         values.append(seller and (seller.pk, seller.updated_at))
-        return f"{self.days_left()}:{values!r}"
+        return f"{self.days_left()}:{self.is_readable}:{values!r}"
 
     # Django's own get_FOO_display() builds a dict of every choice on each call;
     # the token list calls these for every row.
@@ -183,6 +183,26 @@ class WBToken(models.Model):
 
     def get_token_type_display(self) -> str:
         return choice_label(self.TokenType, self.token_type)
+
+    @property
+    def key_id(self) -> str:
+        """The id of the key that sealed the secret. Lists read just that much of the
+        ciphertext, as `stored_key_id` (see tokens.selectors.with_key_id)."""
+        stored = self.__dict__.get("stored_key_id")
+        return stored if stored is not None else envelope_key_id(self.ciphertext)
+
+    @property
+    def is_readable(self) -> bool:
+        """Whether a configured key sealed the secret (a key removed too early: not)."""
+        return self.key_id in get_cipher().keys_by_id
+
+    @property
+    def status_text(self) -> str:
+        return status_text(self)
+
+    @property
+    def unreadable_reason(self) -> str:
+        return "" if self.is_readable else unreadable_reason(self)
 
     @property
     def categories(self) -> tuple[str, ...]:

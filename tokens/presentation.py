@@ -54,3 +54,18 @@ def deletion_question(token) -> str:
             "seller": seller,
         }
     return gettext("Delete the token “%(name)s”?") % {"name": token.name}
+
+
+def status_text(token) -> str:
+    """The token's status, or that it cannot be decrypted: then its stored status means
+    nothing, since nothing can be sent to WB with it."""
+    if token.is_readable:
+        return token.get_status_display()
+    return gettext("Cannot be decrypted")
+
+
+def unreadable_reason(token) -> str:
+    return gettext(
+        "It was encrypted with key %(key)s, which is not in this server's WB_TOKEN_KEYS: "
+        "nothing can be sent to WB with it until that key is configured again."
+    ) % {"key": token.key_id}

@@ -14,6 +14,8 @@ from .models import EXPIRY_WARNING_DAYS, StatusTally, WBToken
 from .pagination import TalliedPaginator
 
 PAGE_SIZE = 25
+# Where an envelope `v1:<key id>:<body>` has its key id (SQL counts from 1).
+KEY_ID_START = len(VERSION) + 2
 HISTORY_LENGTH = 20
 # Column -> ordering; a leading "-" in the `sort` parameter reverses it.
 SORT_FIELDS = {
@@ -56,8 +58,8 @@ class TokenFilters:
 
 def tokens_matching(filters: TokenFilters) -> QuerySet:
     """The tokens a list shows, in its order, without their secrets."""
-    # A list never needs the secret; every row shows its seller.
-    tokens = WBToken.objects.defer("ciphertext").select_related("seller")
+    # Without the secret, but with its key's id; every row shows its seller.
+    tokens = with_key_id(WBToken.objects.select_related("seller"))
     if filters.query:
         tokens = tokens.filter(search_condition(filters.query))
     if filters.statuses:
@@ -113,8 +115,12 @@ def recent_checks(token: WBToken) -> QuerySet:
     return token.checks.select_related("checked_by")[:HISTORY_LENGTH]
 
 
-# Where an envelope `v1:<key id>:<body>` has its key id (SQL counts from 1).
-KEY_ID_START = len(VERSION) + 2
+def with_key_id(tokens: QuerySet) -> QuerySet:
+    """`tokens` without their secrets, but with the id of the key that sealed each one, so
+    that a list can show those no configured key can read (WBToken.is_readable)."""
+    return tokens.defer("ciphertext").annotate(
+        stored_key_id=Substr("ciphertext", KEY_ID_START, KEY_ID_LENGTH)
+    )
 
 
 def tokens_per_key() -> Counter:

@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from django.utils import timezone, translation
 
 from conftest import SELLER  # noqa: F401 - the tests of this app import it from here
 from sellers.models import Seller
+from tokens.crypto import get_cipher
 from tokens.models import WBToken
 
 ALL_PERMS = (
@@ -51,10 +53,12 @@ def bulk_tokens(count: int, **fields) -> list[WBToken]:
     sellers = Seller.objects.bulk_create(
         Seller(sid=f"sid-{first + number}", name=f"Seller {number}") for number in range(count)
     )
+    ids = [uuid.uuid4() for _ in range(count)]
     return WBToken.objects.bulk_create(
         WBToken(
+            id=ids[number],
             name=f"Shop {number:04d}",
-            ciphertext="v1:x:y",
+            ciphertext=get_cipher().encrypt(f"not-a-real-token-{number}", row_id=ids[number]),
             fingerprint=f"fp{first + number}",
             hint="abcd",
             token_type="personal",

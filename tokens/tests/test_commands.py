@@ -763,8 +763,8 @@ def test_rotation_only_rewrites_tokens_not_under_the_first_key(cli, store, setti
     result = cli("rotate_wb_token_keys", "--yes")
 
     assert lines(result.out) == [
-        f"Key {ID_A}: 1 token",
         f"Key {ID_B} (primary): 1 token",
+        f"Key {ID_A}: 1 token",
         f"Re-encrypted 1 token with key {ID_B}.",
         f"Key {ID_B} (primary): 2 tokens",
         "Every token is under the primary key; keys not listed above can be removed.",
@@ -861,3 +861,11 @@ def test_generate_keys_prints_two_fresh_distinct_keys(cli):
     assert "rotate_wb_token_keys" in result.err
     again = dict(line.split("=", 1) for line in lines(cli("generate_keys").out))
     assert set(again.values()).isdisjoint(keys)
+
+
+def test_list_shows_a_token_no_configured_key_can_read(cli, store, settings):
+    store("Alpha")
+    settings.WB_TOKEN_KEYS = [KEY_B]
+    assert "Cannot be decrypted" in cli("wb_tokens", "list").out
+    [entry] = json.loads(cli("wb_tokens", "list", "--json").out)
+    assert entry["readable"] is False and entry["status"] == "valid"

@@ -411,3 +411,39 @@ def test_expired_tokens_are_flagged(manager, make_token):
     token = make_token()
     WBToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(days=3))
     assert "истёк 3 дня назад" in manager.get(LIST).content.decode()
+
+
+# --- A token no configured key can read --------------------------------------------------
+
+OTHER_KEY = "b3RoZXIta2V5LW5vYm9keS1rZXB0LTAwMDAwMDAwMDA"
+
+
+@pytest.fixture
+def unreadable(make_token, settings):
+    """A valid token whose key has since been removed from WB_TOKEN_KEYS."""
+    token = make_token()
+    settings.WB_TOKEN_KEYS = [OTHER_KEY]
+    return token
+
+
+def test_the_list_shows_a_token_no_key_can_read_as_such(manager, unreadable):
+    row = row_of(manager.get(LIST).content.decode(), unreadable)
+    assert "Не расшифровывается" in row and "Действителен" not in row
+    assert unreadable.key_id in row  # the hover text names the missing key
+
+
+def test_the_detail_page_says_why_a_token_cannot_be_read(manager, unreadable):
+    page = manager.get(unreadable.get_absolute_url()).content.decode()
+    summary = page[: page.index("token-history")]  # the history still says what checks found
+    assert "Не расшифровывается" in summary and "Действителен" not in summary
+    assert f"ключом {unreadable.key_id}, которого нет в WB_TOKEN_KEYS" in page
+
+
+def test_the_admin_shows_a_token_no_key_can_read_as_such(manager, unreadable):
+    changelist = manager.get(reverse("admin:tokens_wbtoken_changelist")).content.decode()
+    start = changelist.index('id="result_list"')
+    rows = changelist[start : changelist.index("</table>", start)]
+    assert "Не расшифровывается" in rows and "Действителен" not in rows
+    change = manager.get(reverse("admin:tokens_wbtoken_change", args=[unreadable.pk]))
+    summary = change.content.decode().split('id="checks-group"')[0]
+    assert "Не расшифровывается" in summary and "Действителен" not in summary

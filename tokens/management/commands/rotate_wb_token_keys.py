@@ -122,7 +122,11 @@ class Command(BaseCommand):
 
     def write_counts(self, counts: Counter) -> None:
         cipher = get_cipher()
-        for key_id, count in sorted(counts.items()):
+        configured = [key.id for key in cipher.keys]  # the primary first
+        order = {key_id: position for position, key_id in enumerate(configured)}
+        for key_id, count in sorted(
+            counts.items(), key=lambda item: (order.get(item[0], 99), item)
+        ):
             if key_id == cipher.primary.id:
                 marker = _(" (primary)")
             elif key_id not in cipher.keys_by_id:

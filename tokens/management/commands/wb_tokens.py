@@ -18,6 +18,7 @@ from tokens.exceptions import TokenError
 from tokens.management.prompts import confirm
 from tokens.models import MAX_EXPIRY_FILTER_DAYS, WBToken, WBTokenCheck
 from tokens.presentation import deletion_question, expiry_text
+from tokens.selectors import with_key_id
 from tokens.services import token_check_many, token_create, token_delete
 from wberp.redaction import hide_tokens
 
@@ -80,7 +81,7 @@ class Command(BaseCommand):
     def handle_list(
         self, *, status: str | None, expiring_days: int | None, json: bool, **options
     ) -> None:
-        tokens = WBToken.objects.select_related("seller")
+        tokens = with_key_id(WBToken.objects.select_related("seller"))
         if status:
             tokens = tokens.filter(status=status)
         if expiring_days is not None:
@@ -98,7 +99,7 @@ class Command(BaseCommand):
         for token in tokens:
             self.stdout.write(
                 f"{token.pk}  {token.name:<24.24}  {seller_name(token):<24.24}  "
-                f"{token.get_token_type_display():<10}  {token.get_status_display():<14}  "
+                f"{token.get_token_type_display():<10}  {token.status_text:<14}  "
                 f"{expiry_text(token)}"
             )
 
@@ -246,6 +247,7 @@ def token_as_dict(token: WBToken) -> dict:
         "name": token.name,
         "type": token.token_type,
         "status": token.status,
+        "readable": token.is_readable,
         "seller_name": token.seller.name if token.seller else "",
         "seller_tin": token.seller.tin if token.seller else "",
         "trade_mark": token.seller.trade_mark if token.seller else "",
