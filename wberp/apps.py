@@ -9,7 +9,7 @@ class WberpConfig(AppConfig):
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
 
-        from . import auth_log
+        from . import auth_log, checks  # noqa: F401 - checks registers the system checks
         from .sqlite import install_unicode_like
 
         auth_log.connect()

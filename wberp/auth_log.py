@@ -6,18 +6,19 @@ with `user_login_failed`, and only the username is read here.
 
 import logging
 
-from axes.helpers import get_client_ip_address
 from django.contrib.auth import signals
 from django.http import HttpRequest
+
+from . import client_ip as addresses
 
 logger = logging.getLogger("wberp.security")
 
 
 def client_ip(request: HttpRequest | None) -> str:
-    """The client's address as the login lockout sees it (proxy-aware, see AXES_IP_HEADERS)."""
+    """The client's address as the login lockout sees it (see TRUSTED_PROXY_COUNT)."""
     if request is None:
         return "-"
-    return get_client_ip_address(request) or "-"
+    return addresses.client_ip(request) or "-"
 
 
 def on_login(sender, request: HttpRequest, user, **kwargs) -> None:

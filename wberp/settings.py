@@ -189,13 +189,11 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# Behind a reverse proxy, name the header that carries the client address
-# (e.g. HTTP_X_FORWARDED_FOR); by default the socket address is trusted. axes reads this
-# setting and the next only through django-ipware, which is therefore a dependency.
-AXES_IPWARE_META_PRECEDENCE_ORDER = env.list("AXES_IP_HEADERS", default=["REMOTE_ADDR"])
-# A proxy appends the address it saw to X-Forwarded-For: the right-most entry is that
-# one; entries left of it came from the client, which could dodge lockouts with them.
-AXES_IPWARE_PROXY_ORDER = "right-most"
+# How many reverse proxies stand in front of the app, each appending the address it saw to
+# X-Forwarded-For (0: none, the socket's address is the client's). The client's address is
+# the entry the outermost proxy added; what the client itself sent is never read.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "wberp.client_ip.client_ip"
 
 # Sessions end after at most 12 hours, and with the browser.
 MAX_SESSION_AGE = 12 * 60 * 60
@@ -225,7 +223,8 @@ STORAGES = {
 }
 
 # --- Security headers -------------------------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The scheme a proxy received the request with: only a proxy sets it, so only then is it read.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT else None
 USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 # Cookies travel over HTTPS only, unless explicitly relaxed for a plain-HTTP try-out.

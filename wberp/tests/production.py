@@ -46,6 +46,8 @@ def server_env(tmp: Path, port: int, **overrides: str | None) -> dict[str, str]:
         GUNICORN_THREADS="2",
         LOG_LEVEL="WARNING",
         HOME=str(tmp),
+        # As deployed behind the TLS proxy, whose X-Forwarded-Proto the requests carry.
+        TRUSTED_PROXY_COUNT="1",
         **overrides,
     )
 

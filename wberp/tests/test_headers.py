@@ -18,6 +18,7 @@ that no browser reads one as HTML; `test_static_files_are_never_sniffed` holds t
 
 import copy
 import json
+import logging
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -370,17 +371,10 @@ def log_in(client: Client, **meta) -> int:
     return response.status_code
 
 
-def test_axes_can_read_the_client_address_from_a_proxy_header():
-    """axes reads AXES_IPWARE_* only through django-ipware; without it they do nothing."""
-    from axes import helpers
-
-    assert helpers.IPWARE_INSTALLED
-
-
-def test_the_proxy_header_setting_comes_from_the_environment(settings):
+def test_the_proxy_count_comes_from_the_environment(settings):
     code = (
         "import django; django.setup(); from django.conf import settings; "
-        "print(settings.AXES_IPWARE_META_PRECEDENCE_ORDER)"
+        "print(settings.TRUSTED_PROXY_COUNT, settings.SECURE_PROXY_SSL_HEADER)"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -390,14 +384,14 @@ def test_the_proxy_header_setting_comes_from_the_environment(settings):
             "DJANGO_SETTINGS_MODULE": "wberp.settings",
             "WBERP_ENV_FILE": "/dev/null",
             "DEBUG": "true",
-            "AXES_IP_HEADERS": "HTTP_X_FORWARDED_FOR,REMOTE_ADDR",
+            "TRUSTED_PROXY_COUNT": "1",
         },
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    assert result.stdout.strip() == "['HTTP_X_FORWARDED_FOR', 'REMOTE_ADDR']", result.stderr
+    assert result.stdout.strip() == "1 ('HTTP_X_FORWARDED_PROTO', 'https')", result.stderr
 
 
 def test_without_proxy_headers_a_forged_forwarded_for_does_not_escape_a_lockout(
@@ -408,10 +402,17 @@ def test_without_proxy_headers_a_forged_forwarded_for_does_not_escape_a_lockout(
     assert log_in(client, HTTP_X_FORWARDED_FOR="198.51.100.2") == 429
 
 
+def test_without_a_proxy_a_forwarded_scheme_is_not_believed(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get(reverse("login"), HTTP_X_FORWARDED_PROTO="https")
+    assert response.status_code == 301
+    assert response["Location"].startswith("https://")
+
+
 @pytest.fixture
 def behind_a_proxy(settings, make_user):
-    """As deployed behind a reverse proxy: AXES_IP_HEADERS=HTTP_X_FORWARDED_FOR,REMOTE_ADDR."""
-    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    """As deployed behind one reverse proxy: TRUSTED_PROXY_COUNT=1."""
+    settings.TRUSTED_PROXY_COUNT = 1
     make_user("clerk", staff=True)
     return {"REMOTE_ADDR": "127.0.0.1"}  # every request comes from the proxy
 
@@ -430,3 +431,27 @@ def test_behind_a_proxy_an_address_the_client_prepends_does_not_escape_a_lockout
     fail_logins(client, settings.AXES_FAILURE_LIMIT, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
     # The client sent "X-Forwarded-For: 192.0.2.99"; the proxy appended the address it saw.
     assert log_in(client, HTTP_X_FORWARDED_FOR="192.0.2.99, 203.0.113.7", **proxy) == 429
+
+
+def test_behind_a_proxy_forged_public_addresses_do_not_escape_a_lockout(
+    client, behind_a_proxy, settings, caplog
+):
+    proxy = behind_a_proxy
+    with caplog.at_level(logging.WARNING, logger="wberp.security"):
+        for i in range(settings.AXES_FAILURE_LIMIT):
+            # The client writes a fresh public address each time; the proxy appends 10.0.0.5.
+            fail_logins(client, 1, HTTP_X_FORWARDED_FOR=f"8.8.{i}.{i}, 10.0.0.5", **proxy)
+    assert log_in(client, HTTP_X_FORWARDED_FOR="8.8.99.99, 10.0.0.5", **proxy) == 429
+    logged = [r.getMessage() for r in caplog.records if r.name == "wberp.security"]
+    assert logged and all(line.endswith("ip=10.0.0.5") for line in logged), logged
+
+
+def test_behind_two_proxies_the_address_the_outer_one_added_is_the_clients(
+    client, behind_a_proxy, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 2
+    proxy = behind_a_proxy
+    chain = "8.8.8.8, 203.0.113.7, 10.0.0.2"  # forged, added by the outer, added by the inner
+    fail_logins(client, settings.AXES_FAILURE_LIMIT, HTTP_X_FORWARDED_FOR=chain, **proxy)
+    assert log_in(client, HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.7, 10.0.0.2", **proxy) == 429
+    assert log_in(Client(), HTTP_X_FORWARDED_FOR="203.0.113.8, 10.0.0.2", **proxy) == 302

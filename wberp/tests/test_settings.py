@@ -57,3 +57,10 @@ def test_a_duration_must_be_a_positive_number_of_seconds(variable, value):
     result = manage("check", env=production_env(**{variable: value}))
     assert result.returncode != 0
     assert f"{variable} must be a number of seconds above 0" in result.stderr
+
+
+def test_the_replaced_proxy_header_setting_stops_start_up():
+    result = manage("check", env=production_env(AXES_IP_HEADERS="HTTP_X_FORWARDED_FOR"))
+    assert result.returncode != 0
+    assert "AXES_IP_HEADERS is no longer read" in result.stderr
+    assert "TRUSTED_PROXY_COUNT" in result.stderr
