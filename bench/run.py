@@ -141,6 +141,9 @@ def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) 
     server_env = {
         **env,
         "WB_API_BASE_URL": emulator_url + "/{host}",
+        "WB_API_LOCAL_EMULATOR": "true",
+        # As behind the TLS proxy whose X-Forwarded-Proto the requests carry.
+        "TRUSTED_PROXY_COUNT": "1",
         "GUNICORN_BIND": f"{proc.HOST}:{port}",
         "GUNICORN_MAX_REQUESTS": "0",
     }

@@ -26,3 +26,11 @@ errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # Gunicorn's runtime control socket (written under $HOME) is not used; nothing listens on it.
 control_socket_disable = True
+
+
+def post_worker_init(worker) -> None:
+    """Each worker, with the app loaded and before it serves: refuse a configuration the
+    system checks reject. The worker then fails to boot, and gunicorn stops."""
+    from wberp.startup import refuse_unsafe_configuration
+
+    refuse_unsafe_configuration()

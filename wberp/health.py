@@ -1,8 +1,8 @@
 """Health endpoints for load balancers and orchestrators.
 
-/healthz says the process is alive (no database); /readyz says the database
-answers and every migration is applied. Both are answered by a middleware at
-the top of the stack, so that host validation, HTTPS redirects and sessions
+/healthz says the process is alive (no database); /readyz says the configuration passes the
+system checks, the database answers and every migration is applied. Both are answered by a
+middleware at the top of the stack, so that host validation, HTTPS redirects and sessions
 cannot turn a health probe from localhost into a 400 or 301.
 """
 
@@ -14,6 +14,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
+
+from .startup import configuration_problems
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +31,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
+    if problems := configuration_problems():
+        # Only the ids: the details (which key is wrong) are for the log, not a public probe.
+        return unavailable("configuration: " + ", ".join(problem.id for problem in problems))
     try:
         database_answers()
         pending = pending_migrations()

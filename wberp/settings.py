@@ -254,6 +254,9 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Wildberries API --------------------------------------------------------
 WB_API_BASE_URL = env.str("WB_API_BASE_URL", default="https://{host}.wildberries.ru")
+# With DEBUG off only WB's own hosts are accepted, unless this names a local emulator on
+# loopback on purpose: for `make bench`, which measures the production server against it.
+WB_API_LOCAL_EMULATOR = env.bool("WB_API_LOCAL_EMULATOR", default=False)
 WB_API_AUTH_SCHEME = env.str("WB_API_AUTH_SCHEME", default="bearer")
 WB_API_CONNECT_TIMEOUT = env.float("WB_API_CONNECT_TIMEOUT", default=3.05)
 WB_API_READ_TIMEOUT = env.float("WB_API_READ_TIMEOUT", default=10.0)

@@ -186,6 +186,22 @@ def test_the_emulator_url_is_accepted_in_debug(good_settings):
     assert check_wb_base_url() == []
 
 
+def test_a_local_emulator_named_on_purpose_is_only_a_warning_when_debug_is_off(good_settings):
+    good_settings.WB_API_LOCAL_EMULATOR = True
+    good_settings.WB_API_BASE_URL = EMULATOR_URL
+    message = only(check_wb_base_url())
+    assert type(message) is Warning and message.id == "gateway.W003"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://{host}.wildberries.ru", "http://emulator.example.com:8010/{host}"]
+)
+def test_the_local_emulator_setting_allows_no_other_plain_http_host(good_settings, url):
+    good_settings.WB_API_LOCAL_EMULATOR = True
+    good_settings.WB_API_BASE_URL = url
+    assert only(check_wb_base_url()).id == "gateway.E002"
+
+
 def test_the_url_check_is_registered(good_settings):
     good_settings.WB_API_BASE_URL = EMULATOR_URL
     ids = [message.id for message in checks.run_checks(tags=[checks.Tags.security])]

@@ -215,3 +215,26 @@ def test_the_server_logged_no_error(server):
     log = server.log_text()
     assert "[ERROR]" not in log, server.log_tail()
     assert '"level": "ERROR"' not in log, server.log_tail()
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "check_id"),
+    [
+        ("WB_TOKEN_KEYS", "not-a-valid-key", "tokens.E001"),
+        ("WB_API_BASE_URL", "http://{host}.wildberries.ru", "gateway.E002"),
+    ],
+)
+def test_gunicorn_refuses_to_start_with_an_unsafe_configuration(tmp_path, setting, value, check_id):
+    port = free_port()
+    env = server_env(tmp_path, port, **{setting: value}, DATABASE_URL=f"sqlite:///{tmp_path}/x")
+    log = tmp_path / "gunicorn.log"
+    process = start_gunicorn(env, log)
+    try:
+        process.wait(timeout=STARTUP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"gunicorn still serves with {setting}={value}")
+    finally:
+        stop(process)
+    output = log.read_text(encoding="utf-8", errors="replace")
+    assert process.returncode != 0
+    assert check_id in output and "Worker failed to boot" in output

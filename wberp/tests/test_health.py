@@ -44,3 +44,30 @@ def test_readyz_is_503_with_unapplied_migrations(client, monkeypatch):
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["reason"] == "2 unapplied migration(s)"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("setting", "value", "check_id"),
+    [
+        ("WB_TOKEN_KEYS", ["not-a-valid-key"], "tokens.E001"),
+        ("WB_API_BASE_URL", "http://{host}.wildberries.ru", "gateway.E002"),
+        ("WB_API_BASE_URL", "http://127.0.0.1:8010/{host}", "gateway.E002"),
+    ],
+)
+def test_readyz_is_503_while_the_configuration_is_unsafe(
+    client, settings, setting, value, check_id
+):
+    setattr(settings, setting, value)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "reason": f"configuration: {check_id}"}
+
+
+@pytest.mark.django_db
+def test_readyz_recovers_once_the_configuration_is_fixed(client, settings):
+    keys = settings.WB_TOKEN_KEYS
+    settings.WB_TOKEN_KEYS = ["not-a-valid-key"]
+    assert client.get("/readyz").status_code == 503
+    settings.WB_TOKEN_KEYS = keys
+    assert client.get("/readyz").status_code == 200
