@@ -10,6 +10,7 @@ typed into an address or a search box would otherwise reach the log through Djan
 import json
 import logging
 import logging.config
+import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -86,9 +87,36 @@ class TokenSafeAdminEmailHandler(AdminEmailHandler):
         return hide_tokens(super().format(record))
 
 
+# What could end a log line or disguise one: C0 and C1 control characters, Unicode line and
+# paragraph separators, and the marks that reorder text (bidirectional controls). A username
+# with a line break would otherwise write a line of its own ("login succeeded user=admin").
+_LINE_BREAKERS = "\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069"
+UNSAFE_IN_A_LINE = re.compile(f"[\x00-\x1f\x7f-\x9f{_LINE_BREAKERS}]")
+# JSON escapes C0 control characters itself; these it leaves as they are.
+UNSAFE_IN_JSON = re.compile(f"[\x7f-\x9f{_LINE_BREAKERS}]")
+# Lines of a traceback after the record's own: indented, so none can pass for a record.
+CONTINUATION = "    "
+
+
+def escape_controls(text: str) -> str:
+    """`text` with each unsafe character written as its escape (a line break as "\\n")."""
+    return UNSAFE_IN_A_LINE.sub(lambda char: char[0].encode("unicode_escape").decode(), text)
+
+
 class TextFormatter(logging.Formatter):
+    """Readable lines: one per record, its message escaped; a traceback follows indented."""
+
     def format(self, record: logging.LogRecord) -> str:
-        return hide_tokens(super().format(record))
+        record.message = record.getMessage()
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
+        lines = [escape_controls(self.formatMessage(record))]
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        stack = self.formatStack(record.stack_info) if record.stack_info else ""
+        for text in (record.exc_text, stack):
+            lines += [CONTINUATION + escape_controls(line) for line in (text or "").splitlines()]
+        return hide_tokens("\n".join(lines))
 
 
 class JsonFormatter(logging.Formatter):
@@ -110,8 +138,10 @@ class JsonFormatter(logging.Formatter):
         entry.update(self.fields(record))
         if record.exc_info:
             entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+        line = json.dumps(entry, default=str, ensure_ascii=False)
+        line = UNSAFE_IN_JSON.sub(lambda char: f"\\u{ord(char[0]):04x}", line)
         # A token's characters need no escaping in JSON, so hiding it keeps the line valid.
-        return hide_tokens(json.dumps(entry, default=str, ensure_ascii=False))
+        return hide_tokens(line)
 
     def fields(self, record: logging.LogRecord) -> dict:
         return {}

@@ -155,3 +155,46 @@ def test_gunicorns_atoms_stay_fields_when_a_token_is_hidden_in_them():
     assert record.args["q"] == "q=<hidden>"
     assert record.args["m"] == "GET"
     assert json.loads(AccessJsonFormatter().format(record))["path"] == "/tokens/"
+
+
+FORGED = "2026-12-01 20:22:00,000 INFO    wberp.security [-] login succeeded user=admin ip=10.0.0.1"
+
+
+@pytest.mark.parametrize("breaker", ["\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\u2028"])
+@pytest.mark.parametrize(
+    "formatter",
+    [TextFormatter("%(asctime)s %(levelname)-7s %(name)s %(message)s"), JsonFormatter()],
+    ids=["text", "json"],
+)
+def test_a_username_with_a_line_break_cannot_forge_a_log_line(formatter, breaker):
+    record = logging.makeLogRecord(
+        {
+            "name": "wberp.security",
+            "levelno": logging.WARNING,
+            "levelname": "WARNING",
+            "msg": "login failed user=%s ip=%s",
+            "args": (f"x{breaker}{FORGED}", "10.0.0.9"),
+        }
+    )
+    line = formatter.format(record)
+    assert len(line.splitlines()) == 1, line
+    assert "\x1b" not in line and breaker not in line
+
+
+def test_terminal_escapes_and_bidi_marks_in_a_message_are_escaped():
+    record = logging.makeLogRecord({"msg": "user=%s", "args": ("\x1b[2J\u202eevil",)})
+    line = TextFormatter("%(message)s").format(record)
+    assert line == "user=\\x1b[2J\\u202eevil"
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["message"] == "user=\x1b[2J\u202eevil"  # the same text, escaped in the line
+
+
+def test_a_traceback_follows_its_record_indented_so_it_cannot_pass_for_one():
+    try:
+        raise ValueError(f"bad name\n{FORGED}")
+    except ValueError:
+        record = logging.makeLogRecord({"msg": "oops", "exc_info": sys.exc_info()})
+    first, *rest = TextFormatter("%(message)s").format(record).splitlines()
+    assert first == "oops"
+    assert rest and all(line.startswith("    ") for line in rest)
+    assert f"    {FORGED}" in rest
