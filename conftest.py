@@ -109,6 +109,7 @@ def wb(wb_emulator, settings):
     wb_emulator.reset()
     settings.WB_RATE_SPEED = TEST_RATE_SPEED
     settings.WB_API_BASE_URL = wb_emulator.base_url
+    settings.WB_API_LOCAL_EMULATOR = True  # a local emulator on purpose: no configuration error
     settings.WB_API_READ_TIMEOUT = 1.0
     settings.WB_API_DEADLINE = 2.5
     yield wb_emulator
