@@ -43,11 +43,15 @@ def on_logout(sender, request: HttpRequest, user, **kwargs) -> None:
 def on_login_failed(
     sender, credentials: dict, request: HttpRequest | None = None, **kwargs
 ) -> None:
+    # The password change page checks the old password as a login does (see wberp.forms).
+    match = getattr(request, "resolver_match", None)
+    event = "password_change" if match and match.url_name == "password_change" else "login"
     logger.warning(
-        "login failed user=%s ip=%s",
+        "%s failed user=%s ip=%s",
+        event.replace("_", " "),
         credentials.get("username", "-"),
         client_ip(request),
-        extra={"event": "login", "outcome": "failure"},
+        extra={"event": event, "outcome": "failure"},
     )
 
 

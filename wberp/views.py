@@ -1,9 +1,12 @@
+from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from sellers.selectors import overview
+
+from .forms import LockedOutPasswordChangeForm
 
 
 @never_cache
@@ -24,3 +27,10 @@ def whoami(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"username": request.user.get_username(), "language": request.LANGUAGE_CODE}
     )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = LockedOutPasswordChangeForm
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}

@@ -81,3 +81,30 @@ def test_password_change_keeps_the_user_signed_in(staff_client):
     )
     assert response.status_code == 302
     assert staff_client.get(reverse("home")).status_code == 200
+
+
+def test_old_password_guesses_lock_the_password_change_out(staff_client, staff_user, settings):
+    guess = {"new_password1": "a-much-better-pass-2026", "new_password2": "a-much-better-pass-2026"}
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        response = staff_client.post(
+            reverse("password_change"), {"old_password": f"g{attempt}", **guess}
+        )
+        assert response.status_code in (200, 429)
+    response = staff_client.post(reverse("password_change"), {"old_password": PASSWORD, **guess})
+    assert response.status_code == 429
+    staff_user.refresh_from_db()
+    assert staff_user.check_password(PASSWORD)
+
+
+def test_a_wrong_old_password_is_logged_as_such(staff_client, caplog):
+    with caplog.at_level(logging.WARNING, logger="wberp.security"):
+        staff_client.post(reverse("password_change"), {"old_password": "wrong-pw"})
+    messages = [r.getMessage() for r in caplog.records if r.name == "wberp.security"]
+    assert messages == ["password change failed user=clerk ip=127.0.0.1"]
+    assert "wrong-pw" not in caplog.text
+
+
+def test_the_admins_password_change_page_is_not_a_side_door(staff_client):
+    response = staff_client.get(reverse("admin:password_change"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_change")

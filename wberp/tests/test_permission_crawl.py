@@ -86,7 +86,10 @@ EXPECTED: dict[str, tuple[str, str]] = {
     # Its own login is no side door: anonymous visitors go to ours.
     "admin:login": (STAFF_REDIRECT, STAFF),
     "admin:logout": (STAFF_ONLY_GET, STAFF_REDIRECT),
-    "admin:password_change": (STAFF, STAFF),
+    # Its own password change is no side door either: it sends staff to ours, whose old
+    # password checks count toward the lockout.
+    "admin_password_change": (STAFF_REDIRECT, STAFF_REDIRECT),
+    "admin:password_change": (STAFF_REDIRECT, STAFF_REDIRECT),
     "admin:password_change_done": (STAFF, STAFF_ONLY_GET),
     # Without app_label/model_name/field_name it is refused to everyone.
     "admin:autocomplete": (NOBODY, STAFF_ONLY_GET),
