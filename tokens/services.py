@@ -110,6 +110,17 @@ def clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
         raise TokenError(_("Give the token a name."), code="name_required", field="name")
+    if any(unicodedata.category(char) == "Cf" for char in name):
+        # Right-to-left overrides, zero-width spaces and the like: a name that reads
+        # differently from what it is ("…exe.pdf"), or two names that look the same.
+        raise TokenError(
+            _(
+                "The name contains invisible formatting characters (such as a right-to-left "
+                "mark or a zero-width space). Type it again."
+            ),
+            code="name_invisible_characters",
+            field="name",
+        )
     if len(name) > NAME_MAX_LENGTH:
         raise TokenError(
             _("Keep the name under %(limit)d characters.") % {"limit": NAME_MAX_LENGTH},

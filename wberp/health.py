@@ -80,5 +80,8 @@ class HealthCheckMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         view = HEALTH_VIEWS.get(request.path_info)
         if view is not None and request.method in ("GET", "HEAD"):
-            return view(request)
+            response = view(request)
+            # Answered before SecurityMiddleware, which would otherwise have said this.
+            response["X-Content-Type-Options"] = "nosniff"
+            return response
         return self.get_response(request)

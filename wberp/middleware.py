@@ -16,9 +16,9 @@ from .logging import request_id_var
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
-# A client-supplied id is reused only if it is short and plain, so that it is
-# safe to echo into headers and logs.
-_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+# A client-supplied id is reused only if it is short (a UUID at most) and plain, so that it is
+# safe to echo into headers and logs, and too short to carry a piece of a token worth hiding.
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,36}")
 
 
 class RequestIdMiddleware:

@@ -7,6 +7,13 @@ JWT = re.compile(r"eyJ[\w-]{5,}\.[\w-]{8,}\.[\w-]*", re.ASCII)
 # ...or a piece of one: a base64url run too long for a word, a number or a UUID, mixing
 # upper case, lower case and digits as random bytes do (and identifiers do not).
 LONG_RUN = re.compile(r"[A-Za-z0-9_-]{40,}")
+# A value in a URL's query string (`?q=…&page=2`, or a query string on its own: `q=…`), where
+# a pasted piece of a token lands when someone types it into the search box or the address.
+QUERY_VALUE = re.compile(r"(?:^|(?<=[?&]))([^=&#\s/?]+=)([^&#\s\"'<>]*)")
+# There even a piece too short for LONG_RUN is hidden: a base64url run in mixed case is
+# random text, not a word or a number. (No search or filter of ours takes such a value.)
+FRAGMENT_LENGTH = 16
+FRAGMENT = re.compile(f"[A-Za-z0-9_-]{{{FRAGMENT_LENGTH},}}")
 HIDDEN = "<hidden>"
 
 
@@ -19,9 +26,20 @@ def looks_like_token(value: object) -> bool:
 
 
 def hide_tokens(text: str) -> str:
-    """`text` with everything shaped like a token replaced by a marker."""
+    """`text` with everything shaped like a token, or a piece of one in a query string,
+    replaced by a marker."""
     text = JWT.sub(HIDDEN, text)
-    return LONG_RUN.sub(lambda run: HIDDEN if is_random(run[0]) else run[0], text)
+    text = LONG_RUN.sub(lambda run: HIDDEN if is_random(run[0]) else run[0], text)
+    return QUERY_VALUE.sub(_hide_fragment_value, text)
+
+
+def _hide_fragment_value(pair: re.Match) -> str:
+    name, value = pair.groups()
+    return name + HIDDEN if any(map(is_mixed_case, FRAGMENT.findall(value))) else pair[0]
+
+
+def is_mixed_case(run: str) -> bool:
+    return any(c.isupper() for c in run) and any(c.islower() for c in run)
 
 
 def is_random(run: str) -> bool:

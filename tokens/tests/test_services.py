@@ -179,6 +179,24 @@ def test_a_bad_name_is_refused(mint, superuser, name):
     assert refused.value.field == "name"
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Shop \u202efdp.exe",  # right-to-left override
+        "Sh\u200bop",  # zero-width space
+        "Shop\u200d",  # zero-width joiner
+        "\ufeffShop",  # byte order mark
+        "Shop \u2066x\u2069",  # bidi isolates
+    ],
+)
+def test_a_name_with_invisible_formatting_characters_is_refused(mint, superuser, wb, name):
+    with pytest.raises(TokenError, match="invisible formatting characters") as refused:
+        token_create(name=name, raw_token=mint(), by=superuser)
+    assert refused.value.field == "name"
+    assert wb.request_count() == 0
+    assert_nothing_saved()
+
+
 def test_a_duplicate_is_refused_naming_the_stored_one(make_token, superuser, wb):
     raw = wb.mint(seller_name="Dup")
     token_create(name="First", raw_token=raw, by=superuser)

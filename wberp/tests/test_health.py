@@ -71,3 +71,12 @@ def test_readyz_recovers_once_the_configuration_is_fixed(client, settings):
     assert client.get("/readyz").status_code == 503
     settings.WB_TOKEN_KEYS = keys
     assert client.get("/readyz").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_health_answers_forbid_content_sniffing(client, path, monkeypatch):
+    assert client.get(path)["X-Content-Type-Options"] == "nosniff"
+    monkeypatch.setattr(health, "_migrations_applied", False)
+    with mock.patch.object(health.MigrationExecutor, "migration_plan", return_value=[1]):
+        assert client.get(path)["X-Content-Type-Options"] == "nosniff"  # a 503 for /readyz

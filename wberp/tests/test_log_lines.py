@@ -198,3 +198,21 @@ def test_a_traceback_follows_its_record_indented_so_it_cannot_pass_for_one():
     assert first == "oops"
     assert rest and all(line.startswith("    ") for line in rest)
     assert f"    {FORGED}" in rest
+
+
+FRAGMENT = FAKE_TOKEN.split(".")[2][10:30]  # 20 characters of the signature
+
+
+@pytest.mark.parametrize(
+    "atoms",
+    [
+        {"q": f"q={FRAGMENT}&page=2", "r": f"GET /tokens/?q={FRAGMENT}&page=2 HTTP/1.1"},
+        {"f": f"https://erp.example.com/tokens/?page=2&q={FRAGMENT}"},
+    ],
+    ids=["query", "referer"],
+)
+def test_a_pasted_piece_of_a_token_in_a_query_string_is_hidden(atoms):
+    record = without_tokens(gunicorn_access_record(**atoms))
+    for line in (AccessJsonFormatter().format(record), TextFormatter("%(message)s").format(record)):
+        assert FRAGMENT not in line and FRAGMENT[:12] not in line, line
+    assert "page=2" in AccessJsonFormatter().format(record)

@@ -17,7 +17,26 @@ def test_a_plain_incoming_request_id_is_kept(client):
     assert response["X-Request-ID"] == "lb-1234abcd"
 
 
-@pytest.mark.parametrize("bad", ["short", "x" * 65, "abc def ghi", "abc\r\nSet-Cookie:x"])
+def test_a_uuid_from_a_proxy_is_kept(client):
+    incoming = "5e962861-da67-4122-8bd4-dbf90062b411"
+    assert client.get("/healthz", HTTP_X_REQUEST_ID=incoming)["X-Request-ID"] == incoming
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "short",
+        "x" * 37,
+        "x" * 65,
+        "abc def ghi",
+        "abc\r\nSet-Cookie:x",
+        "abcdefgh\n",
+        "id-<script>x",
+        "идентификатор",
+        "abc%0d%0aX:y",
+        "0123456789٠١٢٣",
+    ],
+)
 def test_an_unsafe_incoming_request_id_is_replaced(client, bad):
     response = client.get("/healthz", HTTP_X_REQUEST_ID=bad)
     assert response["X-Request-ID"] != bad
