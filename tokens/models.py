@@ -5,7 +5,7 @@ people see is its last 4 characters and a short prefix of its fingerprint.
 """
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -18,7 +18,13 @@ from gateway.messages import describe
 from wbapi.claims import CATEGORY_BITS, READ_ONLY_BIT
 
 from .crypto import FINGERPRINT_PREFIX_LENGTH, envelope_key_id, get_cipher
-from .presentation import category_label, expiry_text, status_text, unreadable_reason
+from .presentation import (
+    category_label,
+    check_counts_text,
+    expiry_text,
+    status_text,
+    unreadable_reason,
+)
 
 # Tokens expiring within this many days are highlighted everywhere.
 EXPIRY_WARNING_DAYS = 14
@@ -37,6 +43,12 @@ def choice_label(choices: type[models.Choices], value: str) -> str:
         return value
 
 
+def start_of_day(now: datetime, days_on: int) -> datetime:
+    """Midnight, in the current time zone, `days_on` days after the day of `now`."""
+    day = timezone.localdate(now) + timedelta(days=days_on)
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 class WBTokenQuerySet(models.QuerySet):
     def allowing(self, category: str) -> "WBTokenQuerySet":
         """Tokens whose scope covers an API category (e.g. "statistics")."""
@@ -48,9 +60,10 @@ class WBTokenQuerySet(models.QuerySet):
         return tokens if flag else self.exclude(pk__in=tokens.values("pk"))
 
     def expiring_within(self, days: int, *, now: datetime | None = None) -> "WBTokenQuerySet":
-        """Tokens not yet expired that expire within `days` days."""
+        """Tokens not yet expired whose expiry date is at most `days` days from today (in the
+        current time zone), as WBToken.days_left counts them."""
         now = now or timezone.now()
-        return self.filter(expires_at__gt=now, expires_at__lte=now + timedelta(days=days))
+        return self.filter(expires_at__gt=now, expires_at__lt=start_of_day(now, days + 1))
 
     def by_expiry(self, choice: str) -> "WBTokenQuerySet":
         """The list filters' expiry choice: "expired", a number of days, or "" for all."""
@@ -197,6 +210,10 @@ class WBToken(models.Model):
         return self.key_id in get_cipher().keys_by_id
 
     @property
+    def check_counts_text(self) -> str:
+        return check_counts_text(self)
+
+    @property
     def status_text(self) -> str:
         return status_text(self)
 
@@ -231,8 +248,10 @@ class WBToken(models.Model):
         )
 
     def days_left(self, now: datetime | None = None) -> int:
-        """Whole days to expiry, rounded down (negative once expired)."""
-        return (self.expires_at - (now or timezone.now())) // timedelta(days=1)
+        """Days from today to the expiry date, in the reader's time zone: a token made to last
+        3 days has 3 left just after it is made, and 0 on its last day (negative after it)."""
+        today = timezone.localdate(now or timezone.now())
+        return (timezone.localdate(self.expires_at) - today).days
 
     def is_expired(self, now: datetime | None = None) -> bool:
         return self.expires_at <= (now or timezone.now())

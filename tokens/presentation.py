@@ -29,7 +29,7 @@ def expiry_text(token) -> str:
     """ "in 12 days", "today", "expired 3 days ago" — for a WBToken or anything with days_left()."""
     days = token.days_left()
     if token.is_expired():
-        ago = -days - 1
+        ago = -days
         if ago == 0:
             return str(_("expired today"))
         return ngettext("expired %(days)d day ago", "expired %(days)d days ago", ago) % {
@@ -69,3 +69,17 @@ def unreadable_reason(token) -> str:
         "It was encrypted with key %(key)s, which is not in this server's WB_TOKEN_KEYS: "
         "nothing can be sent to WB with it until that key is configured again."
     ) % {"key": token.key_id}
+
+
+def check_counts_text(token) -> str:
+    """ "1 check, 0 failed, 2 requests to WB", each number with its own plural form."""
+    return ", ".join(
+        [
+            ngettext("%(count)d check", "%(count)d checks", token.check_count)
+            % {"count": token.check_count},
+            ngettext("%(count)d failed", "%(count)d failed", token.failed_check_count)
+            % {"count": token.failed_check_count},
+            ngettext("%(count)d request to WB", "%(count)d requests to WB", token.request_count)
+            % {"count": token.request_count},
+        ]
+    )

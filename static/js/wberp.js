@@ -87,7 +87,8 @@
         source: check, target: row, swap: "outerHTML",
       });
     }
-    progress.textContent = format(button.dataset.labelDone, { total });
+    // Worded by the server, whose catalogue has the plural forms, for this page's rows.
+    progress.textContent = document.getElementById("token-table").dataset.labelChecked;
     button.disabled = false;
   });
 })();

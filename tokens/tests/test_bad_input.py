@@ -180,9 +180,11 @@ def counts() -> tuple[int, int]:
 
 
 def valid_name(name: str) -> bool:
-    """Whether a name is left once control characters and runs of spaces are cleaned away."""
+    """Whether a name is left once control characters and runs of spaces are cleaned away,
+    and it has no invisible formatting characters."""
     spaced = "".join(" " if unicodedata.category(char) == "Cc" else char for char in name)
-    return 0 < len(" ".join(spaced.split())) <= 100
+    visible = not any(unicodedata.category(char) == "Cf" for char in name)
+    return 0 < len(" ".join(spaced.split())) <= 100 and visible
 
 
 def echoed(raw: str, body: str, *also_sent: str) -> bool:

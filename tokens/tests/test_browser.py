@@ -456,7 +456,7 @@ def test_check_all_shown_checks_the_rows_one_by_one_in_place(
 
     page.get_by_role("button", name="Проверить все показанные").click()
 
-    expect(page.locator("#check-all-progress")).to_have_text("Проверено токенов: 3.")
+    expect(page.locator("#check-all-progress")).to_have_text("Проверено 3 токена.")
     expect(row(page, "Ромашка").locator(".wb-badge").first).to_have_text("Недействителен")
     expect(row(page, "Лютик").locator(".wb-badge").first).to_have_text("Действителен")
     expect(page.get_by_role("button", name="Проверить все показанные")).to_be_enabled()

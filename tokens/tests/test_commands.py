@@ -337,7 +337,7 @@ def test_list_filters_tokens_expiring_soon(cli, store):
     rows = json.loads(cli("wb_tokens", "list", "--json", "--expiring-days", "7").out)
 
     assert [row["id"] for row in rows] == [str(soon.pk)]
-    assert rows[0]["days_left"] == 2
+    assert rows[0]["days_left"] == 3  # minted to last 3 days, just now
     assert len(lines(cli("wb_tokens", "list", "--expiring-days", "365").out)) == 2
 
 

@@ -43,7 +43,7 @@ def test_it_stores_a_valid_token_with_seller_and_claims(mint, superuser, wb):
     assert token.categories == ("content", "statistics")
     assert token.read_only is True
     assert token.is_test is False
-    assert token.days_left() == 99
+    assert token.days_left() == 100  # just made to last 100 days
     assert token.hint == raw[-4:]
     assert raw not in token.ciphertext and token.ciphertext.startswith("v1:")
     assert get_cipher().decrypt(token.ciphertext, row_id=token.pk) == raw

@@ -1,7 +1,8 @@
 """The token pages: full pages, htmx fragments, permissions, CSRF and query counts."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -10,7 +11,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from tokens.crypto import get_cipher
 from tokens.models import WBToken
@@ -51,7 +52,7 @@ def test_the_list_shows_seller_type_status_expiry_and_categories(manager, make_t
         "Romashka",
         "Персональный",
         "Действителен",
-        "через 9 дней",
+        "через 10 дней",  # just made to last 10 days
         "Контент",
         "Статистика",
         "wb-expiry-soon",
@@ -158,13 +159,22 @@ def test_a_row_is_in_the_readers_language(manager):
     assert ">Valid<" in row_of(manager.get(LIST).content.decode(), token)
 
 
-def test_a_rows_days_to_expiry_count_down_as_time_passes(manager):
+def test_a_rows_days_to_expiry_count_down_at_midnight(manager):
     token = bulk_tokens(1)[0]
-    WBToken.objects.update(expires_at=timezone.now() + timedelta(days=9, minutes=10))
-    assert "через 9 дней" in row_of(manager.get(LIST).content.decode(), token)
-    # 20 minutes on: the cached row has not timed out, but the day count is down by one.
-    with time_machine.travel(timezone.now() + timedelta(minutes=20)):
+    evening = datetime(2026, 12, 1, 23, 50, tzinfo=ZoneInfo("Europe/Moscow"))
+    WBToken.objects.update(expires_at=evening + timedelta(days=8, hours=12))  # Dec 10, noon
+    with time_machine.travel(evening, tick=False):
+        assert "через 9 дней" in row_of(manager.get(LIST).content.decode(), token)
+    # 20 minutes on, past midnight: the cached row has not timed out, but a day has passed.
+    with time_machine.travel(evening + timedelta(minutes=20), tick=False):
         assert "через 8 дней" in row_of(manager.get(LIST).content.decode(), token)
+
+
+@pytest.mark.parametrize(("days", "shown"), [(3, "через 3 дня"), (180, "через 180 дней")])
+def test_a_token_just_made_to_last_n_days_shows_n_days(manager, make_token, days, shown):
+    token = make_token(days=days)
+    assert shown in row_of(manager.get(LIST).content.decode(), token)
+    assert shown in manager.get(token.get_absolute_url()).content.decode()
 
 
 def test_list_query_count_is_the_same_for_10_and_200_tokens(manager):
@@ -447,3 +457,38 @@ def test_the_admin_shows_a_token_no_key_can_read_as_such(manager, unreadable):
     change = manager.get(reverse("admin:tokens_wbtoken_change", args=[unreadable.pk]))
     summary = change.content.decode().split('id="checks-group"')[0]
     assert "Не расшифровывается" in summary and "Действителен" not in summary
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [
+        ("en", "1 check, 0 failed, 2 requests to WB"),
+        ("ru", "1 проверка, 0 неудачных, 2 запроса к WB"),
+    ],
+)
+def test_the_detail_page_counts_checks_with_plural_forms(manager, make_token, language, shown):
+    token = make_token()
+    WBToken.objects.update(check_count=1, failed_check_count=0, request_count=2)
+    manager.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    assert shown in manager.get(token.get_absolute_url()).content.decode()
+
+
+def test_a_moment_reads_the_same_on_the_list_the_detail_page_and_its_history(manager, make_token):
+    token = make_token()
+    checked = WBToken.objects.get().last_checked_at
+    with translation.override("ru"):  # the page's language
+        shown, short = (
+            formats.date_format(timezone.localtime(checked), name)
+            for name in ("DATETIME_FORMAT", "SHORT_DATETIME_FORMAT")
+        )
+    row = row_of(manager.get(LIST).content.decode(), token)
+    detail = manager.get(token.get_absolute_url()).content.decode()
+    history = detail[detail.index("token-history") :]
+    for page in (row, detail, history):
+        assert shown in page and short not in page
+
+
+@pytest.mark.parametrize(("count", "label"), [(1, "Проверен 1 токен."), (3, "Проверено 3 токена.")])
+def test_check_all_shown_reports_its_count_with_the_plural_form(manager, count, label):
+    bulk_tokens(count)
+    assert f'data-label-checked="{label}"' in manager.get(LIST).content.decode()
