@@ -169,7 +169,14 @@ class WBTokenAdmin(admin.ModelAdmin):
         ExpiryFilter,
         CategoryFilter,
     ]
-    search_fields = ["name", "seller__name", "seller__trade_mark", "seller__tin", "=seller__sid"]
+    search_fields = [
+        "name",
+        "seller__name",
+        "seller__trade_mark",
+        "seller__tin",
+        "=seller__sid",
+        "hint",
+    ]
     list_select_related = ["seller"]
     show_full_result_count = False
     list_per_page = 50

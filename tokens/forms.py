@@ -176,7 +176,7 @@ class TokenListForm(forms.Form):
         widget=forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": _("Name, seller, trade mark, INN"),
+                "placeholder": _("Name, seller, trade mark, INN, last characters"),
                 "autocomplete": "off",
             }
         ),

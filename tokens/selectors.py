@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
+from wbapi.claims import HINT_LENGTH
+
 from .crypto import KEY_ID_LENGTH, VERSION, envelope_key_id
 from .models import EXPIRY_WARNING_DAYS, StatusTally, WBToken
 from .pagination import TalliedPaginator
@@ -72,13 +74,18 @@ def tokens_matching(filters: TokenFilters) -> QuerySet:
 
 
 def search_condition(query: str) -> Q:
-    return (
+    condition = (
         Q(name__icontains=query)
         | Q(seller__name__icontains=query)
         | Q(seller__trade_mark__icontains=query)
         | Q(seller__tin__startswith=query)
         | Q(seller__sid=query)
     )
+    # The token's last characters, as its pages show them ("…a1B2"), or the end of them.
+    tail = query.lstrip("….").strip()
+    if 0 < len(tail) <= HINT_LENGTH:
+        condition |= Q(hint__iendswith=tail)
+    return condition
 
 
 def token_list_page(filters: TokenFilters, *, page_number: str | None) -> dict:

@@ -290,3 +290,10 @@ def test_a_change_the_page_refuses_saves_nothing(superuser, make_token):
     assert "ManagementForm" in response.content.decode()
     assert WBToken.objects.get().name == token.name
     assert not LogEntry.objects.filter(action_flag=CHANGE).exists()
+
+
+def test_the_changelist_search_finds_a_token_by_its_last_characters(manager):
+    bulk_tokens(2)
+    WBToken.objects.filter(name="Shop 0001").update(hint="Zq9x")
+    response = manager.get(CHANGELIST, {"q": "Zq9x"})
+    assert [token.name for token in response.context["cl"].result_list] == ["Shop 0001"]

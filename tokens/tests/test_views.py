@@ -492,3 +492,11 @@ def test_a_moment_reads_the_same_on_the_list_the_detail_page_and_its_history(man
 def test_check_all_shown_reports_its_count_with_the_plural_form(manager, count, label):
     bulk_tokens(count)
     assert f'data-label-checked="{label}"' in manager.get(LIST).content.decode()
+
+
+def test_search_finds_a_token_by_the_last_characters_its_pages_show(manager, make_token):
+    wanted = make_token("Wanted", seller_name="A")
+    make_token("Other", seller_name="B")
+    for query in (wanted.hint, f"…{wanted.hint}", f"...{wanted.hint}", wanted.hint[1:].lower()):
+        names = [token.name for token in manager.get(LIST, {"q": query}).context["tokens"]]
+        assert "Wanted" in names, query

@@ -1,11 +1,14 @@
 """Logging in and out, and the security log it leaves."""
 
 import logging
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from conftest import PASSWORD
+from wberp.templatetags.wberp import duration_text
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +111,30 @@ def test_the_admins_password_change_page_is_not_a_side_door(staff_client):
     response = staff_client.get(reverse("admin:password_change"))
     assert response.status_code == 302
     assert response["Location"] == reverse("password_change")
+
+
+def test_the_lockout_page_says_for_how_long(client, staff_user, settings):
+    settings.AXES_COOLOFF_TIME = 0.25
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "clerk", "password": "nope"})
+    response = client.post(reverse("login"), {"username": "clerk", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "на 15 минут после последней попытки" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("minutes", "english", "russian"),
+    [
+        (1, "1 minute", "1 минуту"),
+        (15, "15 minutes", "15 минут"),
+        (60, "1 hour", "1 час"),
+        (90, "1 hour 30 minutes", "1 час 30 минут"),
+        (120, "2 hours", "2 часа"),
+    ],
+)
+def test_a_lockout_length_reads_in_either_language(minutes, english, russian):
+    length = timedelta(minutes=minutes)
+    with translation.override("en"):
+        assert duration_text(length) == english
+    with translation.override("ru"):
+        assert duration_text(length) == russian
