@@ -19,7 +19,7 @@ keepalive = 5
 # Recycle workers now and then to bound memory growth.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
 max_requests_jitter = 200
-# On standard output, in the app's log format (LOGGING takes gunicorn's loggers over in
+# On standard error, in the app's log format (LOGGING takes gunicorn's loggers over in
 # each worker); GUNICORN_ACCESS_LOG=off leaves request logging to the proxy in front.
 accesslog = None if os.environ.get("GUNICORN_ACCESS_LOG") == "off" else "-"
 errorlog = "-"

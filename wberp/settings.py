@@ -310,16 +310,18 @@ LOGGING = {
         "access": {"()": "wberp.logging.AccessJsonFormatter"},
     },
     "handlers": {
-        "stdout": {
+        # Standard error, as Docker, systemd and cron collect it: standard output belongs to the
+        # commands, whose output (wb_tokens list --json) must stay theirs alone.
+        "console": {
             "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
+            "stream": "ext://sys.stderr",
             "formatter": LOG_FORMAT,
             "filters": ["request_id"],
         },
         # Gunicorn's access lines: their own fields in JSON, the usual line in text.
         "access": {
             "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
+            "stream": "ext://sys.stderr",
             "formatter": "access" if LOG_FORMAT == "json" else "text",
             "filters": ["request_id"],
         },
@@ -329,18 +331,18 @@ LOGGING = {
             "filters": ["request_id"],
         },
     },
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # django-axes announces itself at INFO on every start; its lockouts are WARNINGs.
         "axes": {"level": "WARNING"},
-        "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         # In each gunicorn worker these replace gunicorn's own handlers, so that its lines
         # come out in the app's format (the master process, which never loads Django,
         # keeps gunicorn's text for its few lines about starting and stopping workers).
-        "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
         "django.request": {
-            "handlers": ["stdout", "mail_admins"],
+            "handlers": ["console", "mail_admins"],
             "level": "WARNING",
             "propagate": False,
         },

@@ -9,10 +9,13 @@ import json
 import logging
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -25,6 +28,7 @@ from tokens.models import WBToken, WBTokenCheck
 from tokens.presentation import expiry_text
 from tokens.services import fill_from_token, read_pasted_token, token_create, token_update
 from wberp.envfile import generate_aes_key
+from wberp.logging import configure as configure_logging
 
 from .conftest import SELLER
 
@@ -282,11 +286,33 @@ def test_list_prints_one_line_per_token_in_name_order(cli, store):
 
     result = cli("wb_tokens", "list")
 
-    assert [line.split()[0] for line in lines(result.out)] == [str(first.pk), str(second.pk)]
-    for line, token in zip(lines(result.out), (first, second), strict=True):
-        for part in (token.name, token.seller.name[:24], "Personal", "Valid", expiry_text(token)):
+    heading, *rows = lines(result.out)
+    assert heading.split() == ["ID", "Name", "Seller", "Type", "Status", "Expires"]
+    assert [line.split()[0] for line in rows] == [str(first.pk), str(second.pk)]
+    for line, token in zip(rows, (first, second), strict=True):
+        for part in (token.name, "Personal", "Valid", expiry_text(token)):
             assert part in line
     assert result.err == ""
+
+
+def test_list_cuts_long_names_with_an_ellipsis_and_keeps_the_columns(cli, store):
+    long_name = "Ш" * 100
+    store(long_name, seller_name="S" * 100)
+    store("Short")
+
+    heading, *rows = lines(cli("wb_tokens", "list").out)
+
+    assert "Ш" * 29 + "…" in rows[1] and "Ш" * 30 not in rows[1]
+    assert "S" * 29 + "…" in rows[1]
+    status_column = heading.index("Status")
+    assert [row[status_column:].split()[0] for row in rows] == ["Valid", "Valid"]
+
+
+def test_list_in_russian_has_russian_headings(cli, store):
+    store("Alpha")
+    with translation.override("ru"):
+        heading = lines(cli("wb_tokens", "list").out)[0]
+    assert heading.split()[:3] == ["ID", "Название", "Продавец"]
 
 
 def test_list_of_nothing_says_so(cli):
@@ -319,7 +345,7 @@ def test_list_filters_by_status(cli, store):
 
     rows = json.loads(cli("wb_tokens", "list", "--json", "--status", "invalid").out)
     assert [row["id"] for row in rows] == [str(invalid.pk)]
-    assert cli("wb_tokens", "list", "--status", "valid").out.startswith(str(valid.pk))
+    assert lines(cli("wb_tokens", "list", "--status", "valid").out)[1].startswith(str(valid.pk))
     assert cli("wb_tokens", "list", "--status", "expired").out == "No tokens.\n"
 
 
@@ -338,7 +364,7 @@ def test_list_filters_tokens_expiring_soon(cli, store):
 
     assert [row["id"] for row in rows] == [str(soon.pk)]
     assert rows[0]["days_left"] == 3  # minted to last 3 days, just now
-    assert len(lines(cli("wb_tokens", "list", "--expiring-days", "365").out)) == 2
+    assert len(lines(cli("wb_tokens", "list", "--expiring-days", "365").out)) == 1 + 2
 
 
 # --- check --------------------------------------------------------------------------------
@@ -455,9 +481,10 @@ def test_check_finds_a_token_by_an_unambiguous_id_prefix(cli, mint, wb, spelling
     [
         ("abcdef", "More than one token ID starts with abcdef; give more of it."),
         ("abcdef13", "No token ID starts with abcdef13."),
-        ("abc", "abc is not a token ID."),
-        ("shop-1", "shop-1 is not a token ID."),
-        ("ab-cd-e", "ab-cd-e is not a token ID."),
+        ("abc", "abc is too short: give at least 6 characters of a token ID."),
+        ("f02", "f02 is too short: give at least 6 characters of a token ID."),
+        ("shop-1", "shop-1 is not a token ID: IDs are made of 0-9 and a-f"),
+        ("ab-cd-e", "ab-cd-e is too short: give at least 6 characters"),
         ("abcdef12-3456-4789-8abc-def0123456789", "No token ID starts with abcdef12-3456"),
         ("abcdef12-0000-4000-8000-000000000000", "No token with ID abcdef12-0000-4000-8000-"),
     ],
@@ -477,7 +504,7 @@ def test_check_refuses_an_id_it_cannot_resolve(cli, mint, value, message):
 def test_dashes_alone_are_no_id_prefix(cli, mint):
     store_without_wb(mint(), "One", pk=uuid.UUID("abcdef12-3456-4789-8abc-def012345678"))
     result = cli.fails("wb_tokens", "delete", "--yes", "--", "--------")
-    assert str(result.error) == "-------- is not a token ID."
+    assert str(result.error).startswith("-------- is not a token ID:")
     assert WBToken.objects.exists()
 
 
@@ -847,20 +874,27 @@ def test_rotation_rewrites_the_readable_tokens_and_reports_the_unreadable(cli, s
 # --- generate_keys ------------------------------------------------------------------------
 
 
-def test_generate_keys_prints_two_fresh_distinct_keys(cli):
+def test_generate_keys_prints_a_fresh_encryption_key_only(cli):
     result = cli("generate_keys")
 
-    settings_lines = dict(line.split("=", 1) for line in lines(result.out))
-    assert list(settings_lines) == ["WB_TOKEN_KEYS", "WB_TOKEN_FINGERPRINT_KEY"]
-    keys = list(settings_lines.values())
-    for key in keys:
-        assert len(decode_key(key)) == 32
-        assert set(key) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    [line] = lines(result.out)
+    name, key = line.split("=", 1)
+    assert name == "WB_TOKEN_KEYS" and len(decode_key(key)) == 32
+    assert set(key) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    assert "rotate_wb_token_keys" in result.err
+    assert lines(cli("generate_keys").out) != [line]
+
+
+def test_generate_keys_prints_a_fingerprint_key_only_when_asked_and_says_when_to_use_it(cli):
+    result = cli("generate_keys", "--fingerprint-key")
+
+    keys_line, warning, fingerprint_line = lines(result.out)
+    assert warning.startswith("# New installations only")
+    assert "breaks duplicate detection" in warning
+    keys = [keys_line.split("=", 1)[1], fingerprint_line.split("=", 1)[1]]
+    assert fingerprint_line.startswith("WB_TOKEN_FINGERPRINT_KEY=")
     assert keys[0] != keys[1]
     TokenCipher([keys[0]], keys[1])  # a usable configuration
-    assert "rotate_wb_token_keys" in result.err
-    again = dict(line.split("=", 1) for line in lines(cli("generate_keys").out))
-    assert set(again.values()).isdisjoint(keys)
 
 
 def test_list_shows_a_token_no_configured_key_can_read(cli, store, settings):
@@ -869,3 +903,29 @@ def test_list_shows_a_token_no_configured_key_can_read(cli, store, settings):
     assert "Cannot be decrypted" in cli("wb_tokens", "list").out
     [entry] = json.loads(cli("wb_tokens", "list", "--json").out)
     assert entry["readable"] is False and entry["status"] == "valid"
+
+
+@contextmanager
+def logging_as_configured() -> Iterator[tuple[io.StringIO, io.StringIO]]:
+    """The project's LOGGING, its handlers bound to standard streams of the test's own."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        configure_logging(django_settings.LOGGING)
+        try:
+            yield out, err
+        finally:
+            configure_logging(django_settings.LOGGING)  # bound to the real streams again
+
+
+def test_log_lines_stay_out_of_a_commands_output(store, monkeypatch):
+    token, _ = store("Alpha")
+    monkeypatch.setattr(sys, "stdin", FakeStdin(""))
+
+    with logging_as_configured() as (out, err):
+        call_command("wb_tokens", "check", str(token.pk))
+        call_command("wb_tokens", "list", "--json")
+
+    check_line, summary, listing = out.getvalue().split("\n", 2)
+    assert check_line.startswith("✓ Alpha") and summary == "Checked 1 token. Valid: 1"
+    assert [row["name"] for row in json.loads(listing)] == ["Alpha"]
+    assert "token check user=- token=" in err.getvalue()  # the security log, on stderr

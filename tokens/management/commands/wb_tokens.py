@@ -12,7 +12,7 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from tokens.exceptions import TokenError
 from tokens.management.prompts import confirm
@@ -96,12 +96,18 @@ class Command(BaseCommand):
             return
         if not tokens:
             self.stdout.write(_("No tokens."))
+            return
+        self.stdout.write(table_row([str(label) for label, _width in LIST_COLUMNS]))
         for token in tokens:
-            self.stdout.write(
-                f"{token.pk}  {token.name:<24.24}  {seller_name(token):<24.24}  "
-                f"{token.get_token_type_display():<10}  {token.status_text:<14}  "
-                f"{expiry_text(token)}"
-            )
+            cells = [
+                str(token.pk),
+                token.name,
+                seller_name(token),
+                token.get_token_type_display(),
+                token.status_text,
+                expiry_text(token),
+            ]
+            self.stdout.write(table_row(cells))
 
     # add
 
@@ -191,6 +197,30 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(_("Deleted %(name)s.") % {"name": token.name}))
 
 
+# Columns of `list`: heading and width (the last one is as wide as it needs).
+LIST_COLUMNS = [
+    (gettext_lazy("ID"), 36),
+    (gettext_lazy("Name"), 30),
+    (gettext_lazy("Seller"), 30),
+    (gettext_lazy("Type"), 14),
+    (gettext_lazy("Status"), 20),
+    (gettext_lazy("Expires"), 0),
+]
+
+
+def table_row(cells: list[str]) -> str:
+    """Cells in their columns; one too long for its column ends in "…"."""
+    fitted = [
+        fit(cell, width) if width else cell
+        for cell, (_label, width) in zip(cells, LIST_COLUMNS, strict=True)
+    ]
+    return "  ".join(fitted).rstrip()
+
+
+def fit(text: str, width: int) -> str:
+    return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
+
+
 def redacting_errors(error):
     """argparse repeats unknown arguments in its error; never repeat a pasted token."""
 
@@ -217,8 +247,19 @@ def find_token(value: str) -> WBToken:
     except WBToken.DoesNotExist:
         raise CommandError(_("No token with ID %(id)s.") % {"id": value}) from None
     digits = value.replace("-", "")
-    if len(digits) < MIN_ID_PREFIX or not all(c in "0123456789abcdef" for c in digits):
-        raise CommandError(_("%(id)s is not a token ID.") % {"id": value})
+    if not digits or not all(c in "0123456789abcdef" for c in digits):
+        raise CommandError(
+            _(
+                "%(id)s is not a token ID: IDs are made of 0-9 and a-f, as `wb_tokens list` "
+                "prints them."
+            )
+            % {"id": value}
+        )
+    if len(digits) < MIN_ID_PREFIX:
+        raise CommandError(
+            _("%(id)s is too short: give at least %(min)d characters of a token ID.")
+            % {"id": value, "min": MIN_ID_PREFIX}
+        )
     # Dashes where a UUID has them: PostgreSQL matches the prefix against the dashed text.
     prefix = "-".join(digits[start:end] for start, end in UUID_GROUPS if digits[start:end])
     matches = list(WBToken.objects.filter(pk__startswith=prefix)[:2])
