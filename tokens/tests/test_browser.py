@@ -706,3 +706,111 @@ def test_screenshots_of_the_list_and_a_token_in_russian_and_english(
     expect(page.get_by_role("heading", level=1)).to_have_text("WB tokens")
     expect(page.locator("#token-table tbody tr")).to_have_count(len(DESK))
     screenshot(page, "tokens-list.en.png")
+
+
+# --- Layout: every page fits a phone and a laptop, long names included -----------------------
+
+LONG_NAME = "Ромашка" * 14 + "ШОП"  # 101 characters without a space: the longest name there is
+LONG_NAME = LONG_NAME[:100]
+LONG_SELLER = "ООО " + "Ромашкаторгсервис" * 8
+
+
+@pytest.fixture
+def long_names(manager, mint) -> WBToken:
+    token_create(name="Короткое", raw_token=mint(seller_name="ООО Лютик"), by=manager)
+    raw = mint(seller_name=LONG_SELLER, trade_mark="T" * 60)
+    return token_create(name=LONG_NAME, raw_token=raw, by=manager)
+
+
+def overflow(page: Page) -> int:
+    """How far the page is wider than the window (0 when it fits)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def pages_of(token: WBToken) -> list[str]:
+    return [
+        "/",
+        "/tokens/",
+        f"/tokens/?q={quote(LONG_NAME[:10])}",
+        token.get_absolute_url(),
+        "/tokens/add/",
+        f"/tokens/{token.pk}/edit/",
+        f"/tokens/{token.pk}/delete/",
+        "/accounts/password/",
+    ]
+
+
+@pytest.mark.parametrize("width", [375, 1366])
+def test_every_page_fits_the_window_with_the_longest_names(
+    page, visit_as, manager, long_names, width
+):
+    page.set_viewport_size({"width": width, "height": 800})
+    visit_as(manager)
+    too_wide = {}
+    for url in pages_of(long_names):
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            page.goto(url)
+            if overflow(page) > 0:
+                too_wide[f"{url} {scheme}"] = overflow(page)
+        screenshot(page, f"fit-{width}-{url.strip('/').replace('/', '_') or 'home'}.png")
+    assert too_wide == {}
+
+
+def fits(locator, width: int) -> bool:
+    """The element lies inside the window and its own content inside it."""
+    return locator.evaluate(
+        """(element, width) => {
+            const box = element.getBoundingClientRect();
+            return box.left >= 0 && box.right <= width && element.scrollWidth <= element.clientWidth;
+        }""",
+        width,
+    )
+
+
+@pytest.mark.parametrize("width", [375, 1366])
+def test_a_long_name_ends_in_an_ellipsis_and_shows_whole_on_hover(
+    page, visit_as, manager, long_names, width
+):
+    page.set_viewport_size({"width": width, "height": 800})
+    visit_as(manager)
+    link = page.locator(".token-name", has_text=LONG_NAME[:20])
+    expect(link).to_have_attribute("title", LONG_NAME)
+    assert link.evaluate("(a) => getComputedStyle(a).textOverflow") == "ellipsis"
+    assert link.evaluate("(a) => a.scrollWidth > a.clientWidth")  # cut, not wrapped
+
+
+@pytest.mark.parametrize("width", [375, 1366])
+def test_dialogs_and_toasts_keep_long_names_inside_their_boxes(
+    page, visit_as, manager, long_names, width
+):
+    page.set_viewport_size({"width": width, "height": 800})
+    visit_as(manager)
+    long_row = page.locator(f"#token-{long_names.pk}")
+    for action in ("Изменить", "Удалить"):
+        long_row.get_by_role("link", name=action).click()
+        expect(dialog(page)).to_be_visible()
+        assert fits(dialog(page), width), action
+        page.keyboard.press("Escape")
+        expect(dialog(page)).to_be_hidden()
+
+    long_row.get_by_role("button", name="Проверить").click()
+    toast = page.locator("#toasts .toast")
+    expect(toast).to_contain_text(LONG_NAME[:20])
+    assert fits(toast, width)
+
+
+def test_the_language_in_use_is_the_highlighted_one_not_the_dimmed_one(signed_in):
+    page = signed_in
+    current, other = (
+        page.locator(".language-switcher button[lang=ru]"),
+        page.locator(".language-switcher button[lang=en]"),
+    )
+    expect(current).to_have_attribute("aria-current", "true")
+    style = "(b) => [getComputedStyle(b).opacity, getComputedStyle(b).backgroundColor]"
+    (current_opacity, current_fill), (other_opacity, other_fill) = (
+        current.evaluate(style),
+        other.evaluate(style),
+    )
+    assert current_opacity == other_opacity == "1"
+    assert current_fill != other_fill and other_fill == "rgba(0, 0, 0, 0)"
