@@ -153,7 +153,7 @@ DJANGO_SELECT_FOR_ACTION = "Select this object for an action - {}"
 @admin.register(WBToken)
 class WBTokenAdmin(admin.ModelAdmin):
     list_display = [
-        "name",
+        "short_name",
         "seller_column",
         "token_type",
         "status_badge",
@@ -339,6 +339,11 @@ class WBTokenAdmin(admin.ModelAdmin):
             token.pk,
             format_html(gettext(DJANGO_SELECT_FOR_ACTION), str(token)),
         )
+
+    @admin.display(description=_("name"), ordering="name")
+    def short_name(self, token: WBToken) -> str:
+        # Cut with "…" by the stylesheet; the whole name on hover.
+        return format_html('<span title="{}">{}</span>', token.name, token.name)
 
     @admin.display(description=_("seller"), ordering="seller__name")
     def seller_column(self, token: WBToken) -> str:

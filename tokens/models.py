@@ -11,8 +11,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, When
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gateway.messages import describe
 from wbapi.claims import CATEGORY_BITS, READ_ONLY_BIT
@@ -165,8 +166,9 @@ class WBToken(models.Model):
     objects = WBTokenQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("WB token")
-        verbose_name_plural = _("WB tokens")
+        # In sentences ("Select %s to change"), so in lower case where the language wants it.
+        verbose_name = pgettext_lazy("model name", "WB token")
+        verbose_name_plural = pgettext_lazy("model name", "WB tokens")
         ordering = ["name", "id"]
         permissions = [("check_wbtoken", _("Can check WB tokens with Wildberries"))]
         indexes = [models.Index(fields=["name", "id"], name="wbtoken_name_idx")]
@@ -316,7 +318,9 @@ class WBTokenCheck(models.Model):
         indexes = [models.Index(fields=["token", "-checked_at"], name="wbtokencheck_recent_idx")]
 
     def __str__(self) -> str:
-        return f"{self.token_id} {self.outcome} {self.checked_at:%Y-%m-%d %H:%M}"
+        """ "Valid · 1 December 2026, 23:22" — in the reader's language and time zone."""
+        when = formats.date_format(timezone.localtime(self.checked_at), "DATETIME_FORMAT")
+        return f"{choice_label(WBToken.Status, self.outcome)} · {when}"
 
     @property
     def error_message(self) -> str:

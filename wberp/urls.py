@@ -11,6 +11,8 @@ admin.site.site_header = _("wberp administration")
 admin.site.site_title = "wberp"
 admin.site.index_title = _("Administration")
 admin.site.site_url = "/"
+# The sidebar repeats the one app and would leave the changelist too little of a laptop's width.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", views.home, name="home"),

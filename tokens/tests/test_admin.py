@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from conftest import client_for
 from tokens.crypto import get_cipher
@@ -297,3 +297,29 @@ def test_the_changelist_search_finds_a_token_by_its_last_characters(manager):
     WBToken.objects.filter(name="Shop 0001").update(hint="Zq9x")
     response = manager.get(CHANGELIST, {"q": "Zq9x"})
     assert [token.name for token in response.context["cl"].result_list] == ["Shop 0001"]
+
+
+@pytest.mark.parametrize(
+    ("count", "shown"), [(1, "1 токен WB"), (3, "3 токена WB"), (5, "5 токенов WB")]
+)
+def test_the_changelist_counts_tokens_in_russian_plural_forms(manager, count, shown):
+    bulk_tokens(count)
+    page = manager.get(CHANGELIST).content.decode()
+    assert f"\n{shown}\n" in page
+    assert "Токены WB\n" not in page.split('class="paginator"')[1]
+
+
+def test_the_changelist_title_reads_as_russian(manager):
+    bulk_tokens(1)
+    page = manager.get(CHANGELIST).content.decode()
+    assert "<h1>Выберите токен WB для изменения</h1>" in page
+
+
+def test_the_change_pages_history_names_each_check_in_the_readers_language(manager, make_token):
+    token = make_token()
+    check = token.checks.get()
+    with translation.override("ru"):  # the page's language
+        when = formats.date_format(timezone.localtime(check.checked_at), "DATETIME_FORMAT")
+    page = manager.get(change_url(token)).content.decode()
+    assert f"Действителен · {when}" in page
+    assert str(token.pk) not in page.split('id="checks-group"')[1].split("</p>")[0]

@@ -762,7 +762,8 @@ def fits(locator, width: int) -> bool:
     return locator.evaluate(
         """(element, width) => {
             const box = element.getBoundingClientRect();
-            return box.left >= 0 && box.right <= width && element.scrollWidth <= element.clientWidth;
+            const inside = box.left >= 0 && box.right <= width;
+            return inside && element.scrollWidth <= element.clientWidth;
         }""",
         width,
     )
@@ -814,3 +815,22 @@ def test_the_language_in_use_is_the_highlighted_one_not_the_dimmed_one(signed_in
     )
     assert current_opacity == other_opacity == "1"
     assert current_fill != other_fill and other_fill == "rgba(0, 0, 0, 0)"
+
+
+@pytest.mark.parametrize("width", [375, 1366])
+def test_the_admin_changelist_and_change_page_fit_the_window(
+    page, visit_as, manager, long_names, width
+):
+    """On a laptop every column is in view; on a phone the admin's table scrolls in its box."""
+    page.set_viewport_size({"width": width, "height": 800})
+    visit_as(manager, "/admin/tokens/wbtoken/")
+    screenshot(page, f"admin-changelist-{width}.png")
+    assert overflow(page) <= 0
+    if width >= 1366:
+        last_column = page.locator("#result_list thead th").last
+        assert last_column.evaluate(
+            "(th, width) => th.getBoundingClientRect().right <= width", width
+        )
+    page.goto(f"/admin/tokens/wbtoken/{long_names.pk}/change/")
+    screenshot(page, f"admin-change-{width}.png")
+    assert overflow(page) <= 0
