@@ -38,6 +38,9 @@ class TokenField(forms.CharField):
             "hx-params": "raw_token",
             "hx-sync": "this:replace",
             "aria-describedby": "token-preview",
+            # The form comes back with an error, without the token (never rendered back):
+            # htmx keeps the field the person pasted into, so nobody pastes twice.
+            "hx-preserve": "true",
         },
     )
 

@@ -57,6 +57,14 @@
     if (box && box.open) box.close();
   });
 
+  // However it closes (saved, Cancel, Escape), the dialog forgets its form: a token kept
+  // in its field for a second try (hx-preserve) must not turn up in the next dialog.
+  document.body.addEventListener("close", (event) => {
+    if (event.target.id !== "dialog") return;
+    const body = document.getElementById("dialog-body");
+    if (body) body.replaceChildren();
+  }, true);
+
   document.body.addEventListener("click", (event) => {
     const closer = event.target.closest("[data-close-dialog]");
     const box = dialog();

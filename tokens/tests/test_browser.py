@@ -834,3 +834,52 @@ def test_the_admin_changelist_and_change_page_fit_the_window(
     page.goto(f"/admin/tokens/wbtoken/{long_names.pk}/change/")
     screenshot(page, f"admin-change-{width}.png")
     assert overflow(page) <= 0
+
+
+# --- Pasting once -----------------------------------------------------------------------------
+
+
+def test_after_an_error_the_pasted_token_stays_for_the_second_try(signed_in, mint, wb):
+    page = signed_in
+    raw = mint()
+    wb.set_fault("status", status=503)
+    served = []
+    page.on("response", lambda response: served.append(response))
+
+    page.get_by_role("link", name="Добавить токен", exact=True).click()
+    page.get_by_label("Название").fill("С первого раза")
+    paste(page, page.locator("#id_raw_token"), raw)
+    expect(page.locator("#token-preview")).to_contain_text("Персональный")
+    dialog(page).get_by_role("button", name="Сохранить").click()
+
+    expect(dialog(page).locator(".errornote")).to_contain_text("WB не ответил")
+    expect(page.locator("#id_raw_token")).to_have_value(raw)
+    expect(page.locator("#token-preview")).to_contain_text("Персональный")
+    dialog(page).get_by_label("Сохранить, даже если WB сейчас недоступен").check()
+    dialog(page).get_by_role("button", name="Сохранить").click()
+
+    expect(dialog(page)).to_be_hidden()
+    assert WBToken.objects.get().status == WBToken.Status.UNCHECKED
+    assert not [r.url for r in served if r.request.method == "POST" and raw in r.text()]
+
+    page.get_by_role("link", name="Добавить токен", exact=True).click()
+    expect(dialog(page)).to_be_visible()
+    expect(page.locator("#id_raw_token")).to_have_value("")  # the next dialog starts empty
+
+
+def test_replacing_with_another_sellers_token_needs_one_paste_and_a_tick(
+    page, visit_as, manager, three_sellers, mint
+):
+    visit_as(manager)
+    other = mint(seller_name="ООО Другой")
+    row(page, "Ромашка").get_by_role("link", name="Изменить").click()
+    paste(page, page.locator("#id_raw_token"), other)
+    dialog(page).get_by_role("button", name="Сохранить").click()
+
+    expect(dialog(page).locator(".errorlist")).to_contain_text("другому продавцу")
+    expect(page.locator("#id_raw_token")).to_have_value(other)
+    dialog(page).get_by_label("Новый токен может принадлежать другому продавцу").check()
+    dialog(page).get_by_role("button", name="Сохранить").click()
+
+    expect(dialog(page)).to_be_hidden()
+    assert WBToken.objects.get(name="Ромашка").seller_name == "ООО Другой"
