@@ -113,6 +113,14 @@ class TokenCipher:
             ) from None
         return plaintext.decode()
 
+    def can_decrypt(self, envelope: str, *, row_id: uuid.UUID) -> bool:
+        """Whether `envelope` decrypts for this row, the plaintext never leaving the cipher."""
+        try:
+            self.decrypt(envelope, row_id=row_id)
+        except TokenUnreadable:
+            return False
+        return True
+
     @sensitive_variables("plaintext")
     def reencrypt(self, envelope: str, *, row_id: uuid.UUID) -> str:
         """The same secret under the primary key, without the plaintext leaving the cipher.

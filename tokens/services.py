@@ -395,7 +395,11 @@ def token_verify_keys(
     report = RotationReport(keys_before=tokens_per_key())
     for pks in pk_batches(WBToken.objects.all(), batch_size):
         batch = WBToken.objects.filter(pk__in=pks).only("ciphertext")
-        report.unreadable.update(str(token.pk) for token in batch if not decrypts(token, cipher))
+        report.unreadable.update(
+            str(token.pk)
+            for token in batch
+            if not cipher.can_decrypt(token.ciphertext, row_id=token.pk)
+        )
         if progress is not None:
             progress(len(pks))
     report.keys_after = report.keys_before
@@ -424,14 +428,6 @@ def rotate_batch(batch: list[WBToken], cipher: TokenCipher, report: RotationRepo
             stale.append(token)
     WBToken.objects.bulk_update(stale, ["ciphertext"])
     report.rotated += len(stale)
-
-
-def decrypts(token: WBToken, cipher: TokenCipher) -> bool:
-    try:
-        cipher.decrypt(token.ciphertext, row_id=token.pk)
-    except TokenError:
-        return False
-    return True
 
 
 # --- Shared steps -------------------------------------------------------------------------
