@@ -849,6 +849,7 @@ def test_after_an_error_the_pasted_token_stays_for_the_second_try(signed_in, min
     page.on("response", lambda response: served.append(response))
 
     page.get_by_role("link", name="Добавить токен", exact=True).click()
+    expect(dialog(page)).to_be_visible()
     page.get_by_label("Название").fill("С первого раза")
     paste(page, page.locator("#id_raw_token"), raw)
     expect(page.locator("#token-preview")).to_contain_text("Персональный")
@@ -875,6 +876,7 @@ def test_replacing_with_another_sellers_token_needs_one_paste_and_a_tick(
     visit_as(manager)
     other = mint(seller_name="ООО Другой")
     row(page, "Ромашка").get_by_role("link", name="Изменить").click()
+    expect(dialog(page)).to_be_visible()  # open, its first field focused: now paste
     paste(page, page.locator("#id_raw_token"), other)
     dialog(page).get_by_role("button", name="Сохранить").click()
 
