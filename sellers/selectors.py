@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Prefetch, Q, QuerySet
 
-from tokens.forms import PROBLEM_STATUSES
 from tokens.models import EXPIRY_WARNING_DAYS, StatusTally, WBToken, WBTokenCheck
+from tokens.selectors import PROBLEM_STATUSES, with_key_id
 
 from .models import Seller
 
-# What a cabinet's pages show of each token: never the secret.
-TOKEN_FIELDS_SHOWN = WBToken.objects.defer("ciphertext").order_by("name", "pk")
+# What a cabinet's pages show of each token: never the secret, but the id of its key, so that
+# one no configured key can read is shown as such.
+TOKEN_FIELDS_SHOWN = with_key_id(WBToken.objects.order_by("name", "pk"))
 
 
 def visible_sellers(user: AbstractBaseUser) -> QuerySet[Seller]:
