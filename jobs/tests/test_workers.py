@@ -9,18 +9,21 @@ The workers load jobs.tests.workload (worker_settings.py), whose tasks log what 
 import os
 import signal
 import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from jobs.models import PeriodicJob
 from jobs.services import WORKER_LOST
-from jobs.testing import WAIT_TIMEOUT, WorkerProcesses
+from jobs.testing import WAIT_TIMEOUT, WorkerProcesses, test_database_url
+from wberp.tests.production import production_env
 
 from .workload import tasks as workload
 
@@ -94,7 +97,7 @@ def test_three_workers_run_a_due_daily_job_exactly_once(workers):
     assert row.task_result_id == str(result.id)
     assert row.lease_until is None
     assert row.next_run_at == job.schedule.next_run(row.last_enqueued_at)
-    assert row.next_run_at > timezone.now() + timedelta(hours=1)
+    assert row.next_run_at > timezone.now()  # the next 03:00, not this one again
     for process in processes:
         assert stop(process) == 0, pool.output(process)
 
@@ -144,3 +147,26 @@ def test_a_sigterm_lets_the_current_run_finish_then_stops_the_worker(workers):
     row = PeriodicJob.objects.get(name=job.name)
     assert (row.last_outcome, row.lease_until) == (PeriodicJob.Outcome.SUCCEEDED, None)
     assert "shutting down gracefully" in pool.output(worker)
+
+
+@pytest.mark.parametrize(
+    ("bad", "check_id"),
+    [
+        pytest.param({"WB_TOKEN_KEYS": "not-a-valid-key"}, "tokens.E001", id="token-keys"),
+        pytest.param(
+            {"WB_API_BASE_URL": "http://{host}.wildberries.ru"}, "gateway.E002", id="plain-http"
+        ),
+    ],
+)
+def test_a_worker_refuses_to_start_with_an_unsafe_configuration(tmp_path, bad, check_id):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "db_worker", "--batch", "--no-reload"],
+        cwd=settings.BASE_DIR,
+        env=production_env(DATABASE_URL=test_database_url(), HOME=str(tmp_path), **bad),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode != 0
+    assert check_id in result.stderr, result.stderr
+    assert not DBTaskResult.objects.exists()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django_tasks_db.management.commands import db_worker
 
 from jobs.tick import TickThread, run_tick
+from wberp.startup import refuse_unsafe_configuration
 
 
 class Command(db_worker.Command):
@@ -38,6 +39,8 @@ class Command(db_worker.Command):
         )
 
     def handle(self, *, tick: bool, tick_interval: float, **options) -> None:
+        # As gunicorn does: with DEBUG off, the deployment checks too, before any task runs.
+        refuse_unsafe_configuration()
         if not tick or watches_for_reload(options):
             return super().handle(**options)
         if options["batch"]:
