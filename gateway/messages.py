@@ -50,6 +50,8 @@ def describe(code: str, detail: str = "") -> str:
         return _(MALFORMED_REASONS.get(detail, MALFORMED_REASONS["not_a_token"]))
     if code == "token_expired":
         return _describe_expiry(detail)
+    if code == "unreadable":
+        return _describe_unreadable(detail)
     if code in WAIT_MESSAGES:
         return WAIT_MESSAGES[code] % {"when": when_text(parse_moment(detail))}
     template = {
@@ -68,9 +70,7 @@ def describe(code: str, detail: str = "") -> str:
             "WB names a different seller than the token does. Copy the token again."
         ),
         "busy": _("Too many WB checks are running right now. Try again in a moment."),
-        "unreadable": _(
-            "The stored token cannot be read with the configured keys; replace it with a new one."
-        ),
+        "deleted": _("The token was deleted before it could be checked."),
         "no_token": _(
             "No valid token of this seller has the “%(detail)s” category: add one to sync it."
         ),
@@ -121,3 +121,16 @@ def _describe_expiry(detail: str) -> str:
         "This token expired on %(date)s. WB tokens cannot be renewed: "
         "create a new one in the seller cabinet."
     ) % {"date": shown}
+
+
+def _describe_unreadable(reason: str) -> str:
+    kind, _sep, key_id = reason.partition(":")
+    if kind == "mismatch":
+        return _("The stored token does not match this record or was altered.")
+    if kind == "format":
+        return _("The stored token is not in a known format.")
+    if kind == "unknown_key":
+        return _("The stored token was encrypted with key %(key_id)s, which is not configured.") % {
+            "key_id": key_id
+        }
+    return _("The stored token cannot be read with the configured keys.")

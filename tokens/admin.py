@@ -6,26 +6,26 @@ therefore switched off here, so that each action is logged exactly once.
 """
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.db.models.constants import LOOKUP_SEP
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from wbapi.claims import CATEGORY_BITS
 
-from .exceptions import TokenError
+from .batches import check_batch_start
 from .forms import EXPIRY_CHOICES, NewTokenFields, ReplacementTokenFields, run_service
 from .models import EXPIRY_WARNING_DAYS, WBToken, WBTokenCheck
 from .pagination import TalliedPaginator
 from .presentation import category_label, expiry_text
 from .selectors import with_key_id
-from .services import token_check_many, token_create, token_delete, token_update
+from .services import token_create, token_delete, token_update
 
 # --- Forms: they validate; WBTokenAdmin.save_model runs the service ------------------------
 
@@ -300,33 +300,14 @@ class WBTokenAdmin(admin.ModelAdmin):
         return request.user.has_perm("tokens.check_wbtoken")
 
     @admin.action(description=_("Check selected tokens with WB"), permissions=["check"])
-    def check_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        not_checked = []
-
-        def note_refusal(token: WBToken, check: WBTokenCheck | None, error: TokenError | None):
-            if error is not None:
-                not_checked.append((token.name, error.message))
-
-        summary = token_check_many(tokens=queryset, by=request.user, progress=note_refusal)
-        valid = summary.outcomes[WBTokenCheck.Outcome.VALID]
-        problems = summary.total - valid
-        self.message_user(
-            request,
-            ngettext(
-                "Checked %(total)d token: %(valid)d valid, %(problems)d with problems.",
-                "Checked %(total)d tokens: %(valid)d valid, %(problems)d with problems.",
-                summary.total,
-            )
-            % {"total": summary.total, "valid": valid, "problems": problems},
-            messages.SUCCESS if problems == 0 else messages.WARNING,
+    def check_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        """Start the check in the background and show its progress, then its summary."""
+        batch = check_batch_start(
+            tokens=queryset.order_by("name", "pk"),
+            by=request.user,
+            trigger=WBTokenCheck.Trigger.BULK,
         )
-        # Nothing was sent for these (checks paused, too busy, unreadable): say which and why.
-        for name, reason in not_checked:
-            self.message_user(
-                request,
-                _("“%(name)s” was not checked: %(reason)s") % {"name": name, "reason": reason},
-                messages.WARNING,
-            )
+        return HttpResponseRedirect(batch.get_absolute_url())
 
     # Columns
 

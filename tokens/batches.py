@@ -64,12 +64,12 @@ def check_batch_start(
 
 @dataclass
 class Holds:
-    """Sellers whose tokens must wait in this task, and until when."""
+    """Sellers whose tokens must wait in this task: until when, and why (an error code)."""
 
-    until: dict[int | None, datetime] = field(default_factory=dict)
+    until: dict[int | None, tuple[datetime, str]] = field(default_factory=dict)
 
-    def earliest(self) -> datetime | None:
-        return min(self.until.values(), default=None)
+    def earliest(self) -> tuple[datetime | None, str]:
+        return min(self.until.values(), default=(None, ""))
 
 
 def check_batch_run(
@@ -94,7 +94,8 @@ def check_batch_run(
         if clock() - started > time_budget.total_seconds():
             return hand_back(batch, at=None)
     if CheckBatchItem.objects.filter(batch=batch, state=State.PENDING).exists():
-        return hand_back(batch, at=holds.earliest())
+        at, reason = holds.earliest()
+        return hand_back(batch, at=at, reason=reason)
     CheckBatch.objects.filter(pk=batch.pk).update(finished_at=timezone.now(), lease_until=None)
     return "finished"
 
@@ -140,7 +141,7 @@ def check_item(item: CheckBatchItem, batch: CheckBatch, holds: Holds, *, max_wai
     except TokenError as exc:
         until = retry_time(exc)
         if until is not None:
-            holds.until[token.seller_id] = until  # the item stays pending
+            holds.until[token.seller_id] = (until, exc.code)  # the item stays pending
             return None
         return record(item, state=State.NOT_CHECKED, error_code=exc.code, error_detail=exc.detail)
     return record(item, state=State.CHECKED, check_made=check)
@@ -163,11 +164,12 @@ def record(item: CheckBatchItem, **fields) -> None:
     item.save(update_fields=list(fields))
 
 
-def hand_back(batch: CheckBatch, *, at: datetime | None) -> str:
-    """Release the batch and enqueue its task again (at `at`, or at once)."""
+def hand_back(batch: CheckBatch, *, at: datetime | None, reason: str = "") -> str:
+    """Release the batch and enqueue its task again (at `at`, or at once); `reason` is why the
+    rest waits (an error code, for the batch's page)."""
     with transaction.atomic():
         CheckBatch.objects.filter(pk=batch.pk).update(
-            lease_until=None, next_attempt_at=at or timezone.now()
+            lease_until=None, next_attempt_at=at or timezone.now(), waiting_for=reason
         )
         enqueue(batch, at=at)
     return "later"
@@ -210,6 +212,15 @@ class BatchSummary:
     @property
     def finished(self) -> bool:
         return self.batch.finished_at is not None
+
+    @property
+    def waiting_until(self) -> datetime | None:
+        """When the tokens still to do can be tried, if every one of them waits now (for WB's
+        limit or the breaker: `batch.waiting_for` says which)."""
+        batch = self.batch
+        if self.finished or batch.lease_until is not None or not batch.waiting_for:
+            return None
+        return batch.next_attempt_at if batch.next_attempt_at > timezone.now() else None
 
     @property
     def all_valid(self) -> bool:

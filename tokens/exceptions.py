@@ -2,6 +2,8 @@
 
 from django.utils.functional import Promise
 
+from gateway.messages import describe
+
 
 class TokenError(Exception):
     """A request about a token that cannot be done, with a message fit to show.
@@ -31,7 +33,11 @@ class TokenError(Exception):
 
 
 class TokenUnreadable(TokenError):
-    """The stored ciphertext cannot be decrypted with the configured keys."""
+    """The stored ciphertext cannot be decrypted with the configured keys.
 
-    def __init__(self, message: str | Promise) -> None:
-        super().__init__(message, code="unreadable")
+    `reason` is "mismatch" (altered, or moved from another row), "format" or
+    "unknown_key:<key id>"; it is kept as the detail, so the words can be said again later.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(describe("unreadable", reason), code="unreadable", detail=reason)

@@ -382,6 +382,8 @@ class CheckBatch(models.Model):
     total = models.PositiveIntegerField(_("tokens"))
     lease_until = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Why the tokens still to do wait until next_attempt_at (an error code), if they all do.
+    waiting_for = models.CharField(max_length=32, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True, db_index=True)
 
     class Meta:

@@ -298,48 +298,6 @@ def token_check(
     return check
 
 
-@dataclass
-class BulkCheckSummary:
-    outcomes: Counter = field(default_factory=Counter)
-    not_checked: Counter = field(default_factory=Counter)
-
-    @property
-    def total(self) -> int:
-        return sum(self.outcomes.values()) + sum(self.not_checked.values())
-
-    @property
-    def all_valid(self) -> bool:
-        return self.total == self.outcomes[Outcome.VALID]
-
-
-# progress(token, its check or None, the reason it was not checked or None)
-Progress = Callable[[WBToken, WBTokenCheck | None, TokenError | None], None]
-
-
-def token_check_many(
-    *,
-    tokens: Iterable[WBToken],
-    by: User,
-    trigger: str = Trigger.BULK,
-    progress: Progress | None = None,
-    max_wait: float = INTERACTIVE_MAX_WAIT,
-) -> BulkCheckSummary:
-    """Check tokens one after another, each waiting up to `max_wait` s for its seller's budget."""
-    summary = BulkCheckSummary()
-    for token in tokens:
-        try:
-            check = token_check(token=token, by=by, trigger=trigger, max_wait=max_wait)
-        except TokenError as exc:
-            summary.not_checked[exc.code] += 1
-            check, error = None, exc
-        else:
-            summary.outcomes[check.outcome] += 1
-            error = None
-        if progress is not None:
-            progress(token, check, error)
-    return summary
-
-
 # --- Keys ---------------------------------------------------------------------------------
 
 # Sweeps over the tokens still under another key: a second one takes those that a process

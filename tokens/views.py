@@ -18,11 +18,12 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from gateway.messages import describe
 from gateway.validation import check_wait
 
+from .batches import check_batch_start, check_batch_summary
 from .exceptions import TokenError
 from .forms import COLUMNS, TokenAddForm, TokenEditForm, TokenListForm, TokenPreviewForm
-from .models import WBToken
+from .models import CheckBatch, WBToken, WBTokenCheck
 from .presentation import category_label, deletion_question
-from .selectors import recent_checks, token_list_page
+from .selectors import recent_checks, token_list_page, tokens_matching
 from .services import token_check, token_delete
 
 # Client events: the table and detail refresh on TOKENS_CHANGED, the dialog closes on CLOSE.
@@ -187,3 +188,58 @@ def refused(request: HttpRequest, token: WBToken, error: TokenError) -> HttpResp
         return redirect(token)
     response = render_checked(request, token)
     return trigger_client_event(response, "showToast", {"message": error.message, "level": "error"})
+
+
+# --- Bulk checks ------------------------------------------------------------------------
+
+# "Check all shown" takes at most this many tokens at once; a larger list says to narrow it.
+MAX_BULK_CHECK = 5000
+
+
+@never_cache
+@require_POST
+@can("check")
+def token_check_all(request: HttpRequest) -> HttpResponse:
+    """Start a background check of every token the list's filters match (all its pages)."""
+    tokens = tokens_matching(TokenListForm(request.POST).filters())
+    if len(chosen := list(tokens[: MAX_BULK_CHECK + 1])) > MAX_BULK_CHECK:
+        message = _("More than %(count)d tokens match: narrow the list to check them.") % {
+            "count": MAX_BULK_CHECK
+        }
+        if not request.htmx:
+            messages.error(request, message)
+            return redirect("tokens:list")
+        return trigger_client_event(
+            HttpResponse(), "showToast", {"message": message, "level": "error"}
+        )
+    batch = check_batch_start(tokens=chosen, by=request.user, trigger=WBTokenCheck.Trigger.BULK)
+    if not request.htmx:
+        return redirect(batch)
+    return render(request, "tokens/batch.html#progress", batch_context(batch))
+
+
+@never_cache
+@require_GET
+@can("view")
+def token_batch(request: HttpRequest, pk) -> HttpResponse:
+    """A bulk check's progress while it runs (htmx polls it), then its summary."""
+    batch = get_object_or_404(CheckBatch, pk=pk)
+    context = batch_context(batch)
+    if not request.htmx:
+        return render(request, "tokens/batch.html", context)
+    response = render(request, "tokens/batch.html#progress", context)
+    if context["summary"].finished:  # the last poll: the tables show the outcomes now
+        trigger_client_event(response, TOKENS_CHANGED)
+    return response
+
+
+def batch_context(batch: CheckBatch) -> dict:
+    summary = check_batch_summary(batch)
+    until = summary.waiting_until
+    return {
+        "batch": batch,
+        "summary": summary,
+        "title": _("Bulk check"),
+        # The rest of the tokens wait: say why and until when, as a check would.
+        "waiting_note": describe(batch.waiting_for, until.isoformat()) if until else "",
+    }

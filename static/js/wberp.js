@@ -73,30 +73,3 @@
     box.close();
   });
 })();
-
-// "Check all shown": checks the rows of the current page one after another
-// (never in parallel, to stay within WB's limits), each row re-rendering in place.
-(function () {
-  function format(template, values) {
-    return template.replace(/%\((\w+)\)s/g, (_, key) => values[key]);
-  }
-
-  document.body.addEventListener("click", async (event) => {
-    const button = event.target.closest("#check-all");
-    if (!button) return;
-    const progress = document.getElementById("check-all-progress");
-    const checks = Array.from(document.querySelectorAll("#token-table [data-check-button]"));
-    const total = checks.length;
-    button.disabled = true;
-    for (const [index, check] of checks.entries()) {
-      progress.textContent = format(button.dataset.labelProgress, { done: index + 1, total });
-      const row = check.closest("tr");
-      await htmx.ajax("POST", check.getAttribute("hx-post"), {
-        source: check, target: row, swap: "outerHTML",
-      });
-    }
-    // Worded by the server, whose catalogue has the plural forms, for this page's rows.
-    progress.textContent = document.getElementById("token-table").dataset.labelChecked;
-    button.disabled = false;
-  });
-})();

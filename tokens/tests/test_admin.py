@@ -8,8 +8,9 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from conftest import client_for
+from tokens.batches import check_batch_run
 from tokens.crypto import get_cipher
-from tokens.models import WBToken
+from tokens.models import CheckBatch, WBToken
 
 from .conftest import SELLER, bulk_tokens, query_count
 
@@ -132,14 +133,21 @@ def test_deleting_in_the_admin_goes_through_the_service(manager, make_token):
     assert LogEntry.objects.filter(action_flag=3, object_id=str(token.pk)).count() == 1
 
 
-def test_the_check_action_reports_counts(manager, make_token, wb):
+def test_the_check_action_starts_a_bulk_check_and_shows_its_summary(manager, make_token, wb):
     good = make_token("Good")
     bad = make_token("Bad", seller_name="Other seller")
     wb.revoke(get_cipher().decrypt(bad.ciphertext, row_id=bad.pk))
+    requests = wb.request_count()
     response = manager.post(
-        CHANGELIST, {"action": "check_selected", "_selected_action": [good.pk, bad.pk]}, follow=True
+        CHANGELIST, {"action": "check_selected", "_selected_action": [good.pk, bad.pk]}
     )
-    assert "Проверено токенов: 2: действительных 1, с проблемами 1." in response.content.decode()
+    batch = CheckBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == batch.get_absolute_url()
+    assert wb.request_count() == requests  # the request only started it
+    check_batch_run(batch_id=batch.pk)  # what a worker does
+    page = manager.get(batch.get_absolute_url()).content.decode()
+    assert "Проверено 2 токена: действительных 1." in page
+    assert "1 с проблемой:" in page and "Bad" in page and "WB отклонил токен" in page
     assert WBToken.objects.get(pk=bad.pk).status == WBToken.Status.INVALID
 
 

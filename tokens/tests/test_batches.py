@@ -83,7 +83,9 @@ def test_the_summary_names_each_token_that_failed_and_why(shops, superuser, wb):
     assert summary.not_checked == 1
     assert [item.token_name for item in summary.problems] == ["Shop 1", "Shop 2"]
     assert summary.problems[0].check_made.outcome == "invalid"
-    assert "cannot be read with the configured keys" in summary.problems[1].reason
+    assert summary.problems[1].reason == (
+        "The stored token does not match this record or was altered."
+    )
 
 
 def test_a_seller_out_of_budget_waits_while_the_others_go_on(shops, superuser, wb, settings):

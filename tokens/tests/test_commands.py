@@ -374,7 +374,7 @@ def test_check_all_prints_progress_and_a_summary_and_succeeds(cli, store, wb):
     first, _ = store("Alpha")
     second, _ = store("Beta")
 
-    result = cli("wb_tokens", "check", "--all")
+    result = cli("wb_tokens", "check", "--wait", "--all")
 
     assert lines(result.out) == [
         f"✓ Alpha ({first.pk}): Valid",
@@ -393,7 +393,7 @@ def test_check_all_fails_when_a_token_was_revoked(cli, store, wb):
     second, raw = store("Beta")
     wb.revoke(raw)
 
-    result = cli.fails("wb_tokens", "check", "--all")
+    result = cli.fails("wb_tokens", "check", "--wait", "--all")
 
     assert str(result.error) == "Some tokens are not valid or could not be checked."
     assert lines(result.out) == [
@@ -415,7 +415,7 @@ def test_check_all_goes_on_past_an_unreadable_token(cli, store, wb):
     WBToken.objects.filter(pk=second.pk).update(ciphertext=first.ciphertext)
     pings_before = wb.request_count(path="/ping")
 
-    result = cli.fails("wb_tokens", "check", "--all")
+    result = cli.fails("wb_tokens", "check", "--wait", "--all")
 
     assert lines(result.err) == [
         f"! Beta ({second.pk}): The stored token does not match this record or was altered."
@@ -434,7 +434,7 @@ def test_check_all_keeps_to_wbs_limit_of_a_seller(cli, mint, wb):
     # interval; the fourth check waits for the shared budget instead of earning a 429.
     tokens = [store_without_wb(mint(), f"Shop {n}", pk=uuid.uuid4()) for n in range(4)]
 
-    result = cli("wb_tokens", "check", "--all")
+    result = cli("wb_tokens", "check", "--wait", "--all")
 
     assert lines(result.out)[-1] == "Checked 4 tokens. Valid: 4"
     assert wb.request_count(status=429) == 0
@@ -445,7 +445,7 @@ def test_check_by_full_id_checks_only_that_token(cli, store):
     first, _ = store("Alpha")
     second, _ = store("Beta")
 
-    result = cli("wb_tokens", "check", str(second.pk))
+    result = cli("wb_tokens", "check", "--wait", str(second.pk))
 
     assert lines(result.out) == [f"✓ Beta ({second.pk}): Valid", "Checked 1 token. Valid: 1"]
     assert WBToken.objects.get(pk=second.pk).check_count == 2
@@ -469,7 +469,7 @@ def test_check_finds_a_token_by_an_unambiguous_id_prefix(cli, mint, wb, spelling
     )
     store_without_wb(mint(seller_name="Other"), "Other", pk=uuid.UUID(int=1))
 
-    result = cli("wb_tokens", "check", spelling(wanted.pk))
+    result = cli("wb_tokens", "check", "--wait", spelling(wanted.pk))
 
     assert lines(result.out)[0] == f"✓ Wanted ({wanted.pk}): Valid"
     assert WBToken.objects.get(pk=wanted.pk).status == Status.VALID
@@ -495,7 +495,7 @@ def test_check_refuses_an_id_it_cannot_resolve(cli, mint, value, message):
         mint(seller_name="Other"), "Two", pk=uuid.UUID("abcdef98-7654-4321-8abc-def012345678")
     )
 
-    result = cli.fails("wb_tokens", "check", value)
+    result = cli.fails("wb_tokens", "check", "--wait", value)
 
     assert str(result.error).startswith(message)
     assert not WBTokenCheck.objects.exists()
@@ -510,7 +510,7 @@ def test_dashes_alone_are_no_id_prefix(cli, mint):
 
 @pytest.mark.parametrize("args", [(), ("--all", "0123456789")], ids=["neither", "both"])
 def test_check_needs_either_ids_or_all(cli, args):
-    result = cli.fails("wb_tokens", "check", *args)
+    result = cli.fails("wb_tokens", "check", "--wait", *args)
     assert str(result.error) == "Name token IDs or give --all (not both)."
 
 
@@ -519,7 +519,7 @@ def test_check_quiet_prints_only_problems_and_the_summary(cli, store, wb):
     second, raw = store("Beta")
     wb.revoke(raw)
 
-    result = cli.fails("wb_tokens", "check", "--all", "--quiet")
+    result = cli.fails("wb_tokens", "check", "--wait", "--all", "--quiet")
 
     assert lines(result.out) == ["Checked 2 tokens. Valid: 1, Invalid: 1"]
     assert lines(result.err)[0].startswith(f"✗ Beta ({second.pk}): Invalid — ")
@@ -528,14 +528,14 @@ def test_check_quiet_prints_only_problems_and_the_summary(cli, store, wb):
 def test_check_quiet_when_all_are_valid_prints_only_the_summary(cli, store):
     store("Alpha")
     store("Beta")
-    result = cli("wb_tokens", "check", "--all", "--quiet")
+    result = cli("wb_tokens", "check", "--wait", "--all", "--quiet")
     assert (result.out, result.err) == ("Checked 2 tokens. Valid: 2\n", "")
 
 
 def test_check_user_attributes_the_audit_entry_to_that_staff_user(cli, store, staff_user):
     token, _ = store("Alpha")
 
-    cli("wb_tokens", "check", str(token.pk), "--user", staff_user.username)
+    cli("wb_tokens", "check", "--wait", str(token.pk), "--user", staff_user.username)
 
     entry = LogEntry.objects.get()
     assert (entry.user, entry.action_flag, entry.object_id) == (staff_user, CHANGE, str(token.pk))
@@ -547,7 +547,7 @@ def test_without_user_there_is_no_audit_entry_but_a_security_log_line(cli, mint,
     with caplog.at_level(logging.INFO, logger="wberp.security"):
         cli("wb_tokens", "add", "--name", "Main shop", stdin=raw)
         token = WBToken.objects.get()
-        cli("wb_tokens", "check", str(token.pk))
+        cli("wb_tokens", "check", "--wait", str(token.pk))
 
     assert not LogEntry.objects.exists()
     messages = [r.getMessage() for r in caplog.records if r.name == "wberp.security"]
@@ -701,7 +701,7 @@ def test_after_rotation_the_old_key_can_be_removed(cli, store, settings):
     for token, raw in tokens.items():
         token.refresh_from_db()
         assert get_cipher().decrypt(token.ciphertext, row_id=token.pk) == raw
-    result = cli("wb_tokens", "check", "--all")
+    result = cli("wb_tokens", "check", "--wait", "--all")
     assert lines(result.out)[-1] == "Checked 2 tokens. Valid: 2"
 
 
@@ -922,7 +922,7 @@ def test_log_lines_stay_out_of_a_commands_output(store, monkeypatch):
     monkeypatch.setattr(sys, "stdin", FakeStdin(""))
 
     with logging_as_configured() as (out, err):
-        call_command("wb_tokens", "check", str(token.pk))
+        call_command("wb_tokens", "check", "--wait", str(token.pk))
         call_command("wb_tokens", "list", "--json")
 
     check_line, summary, listing = out.getvalue().split("\n", 2)

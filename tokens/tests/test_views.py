@@ -1,6 +1,7 @@
 """The token pages: full pages, htmx fragments, permissions, CSRF and query counts."""
 
 import json
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,8 +14,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
+from tokens.batches import check_batch_run
 from tokens.crypto import get_cipher
-from tokens.models import WBToken
+from tokens.models import CheckBatch, WBToken
 
 from .conftest import ALL_PERMS, SELLER, bulk_tokens, query_count
 
@@ -488,10 +490,85 @@ def test_a_moment_reads_the_same_on_the_list_the_detail_page_and_its_history(man
         assert shown in page and short not in page
 
 
-@pytest.mark.parametrize(("count", "label"), [(1, "Проверен 1 токен."), (3, "Проверено 3 токена.")])
-def test_check_all_shown_reports_its_count_with_the_plural_form(manager, count, label):
-    bulk_tokens(count)
-    assert f'data-label-checked="{label}"' in manager.get(LIST).content.decode()
+CHECK_ALL = reverse("tokens:check_all")
+
+
+def test_check_all_shown_starts_a_background_check_of_every_token_the_filters_match(manager, wb):
+    bulk_tokens(30)  # more than a page
+    WBToken.objects.filter(name="Shop 0003").update(status=WBToken.Status.INVALID)
+    requests = wb.request_count()
+    response = manager.post(CHECK_ALL, {"status": "valid"}, **HTMX)
+    assert response.status_code == 200
+    batch = CheckBatch.objects.get()
+    assert batch.total == 29 and "Shop 0003" not in set(
+        batch.items.values_list("token_name", flat=True)
+    )
+    assert wb.request_count() == requests  # nothing is checked in the request
+    fragment = response.content.decode()
+    assert 'id="check-batch"' in fragment and 'hx-trigger="every 1s"' in fragment
+    assert "Токены проверяются в фоне: готово 0 из 29." in fragment
+
+
+def test_the_list_offers_check_all_with_its_own_filters(manager):
+    bulk_tokens(2)
+    page = manager.get(LIST, {"status": "valid", "q": "Shop"}).content.decode()
+    assert f'action="{CHECK_ALL}"' in page
+    assert '<input type="hidden" name="status" value="valid">' in page
+    assert '<input type="hidden" name="q" value="Shop">' in page
+
+
+def test_without_javascript_check_all_goes_to_the_bulk_checks_page(manager):
+    bulk_tokens(2)
+    response = manager.post(CHECK_ALL)
+    batch = CheckBatch.objects.get()
+    assert response.status_code == 302 and response["Location"] == batch.get_absolute_url()
+    page = manager.get(response["Location"]).content.decode()
+    assert "готово 0 из 2" in page and "Обновить" in page
+
+
+def test_the_progress_polls_until_the_check_is_done_then_refreshes_the_table(
+    manager, make_token, wb
+):
+    good = make_token("Good")
+    bad = make_token("Bad", seller_name="Other")
+    wb.revoke(get_cipher().decrypt(bad.ciphertext, row_id=bad.pk))
+    manager.post(CHECK_ALL, **HTMX)
+    batch = CheckBatch.objects.get()
+    polling = manager.get(batch.get_absolute_url(), **HTMX)
+    assert "tokensChanged" not in events(polling)
+    check_batch_run(batch_id=batch.pk)  # what a worker does
+    done = manager.get(batch.get_absolute_url(), **HTMX)
+    body = done.content.decode()
+    assert "hx-trigger" not in body  # no more polling
+    assert "tokensChanged" in events(done)
+    assert "Проверено 2 токена: действительных 1." in body
+    assert "Bad" in body and "WB отклонил токен" in body and good.name not in body
+
+
+def test_a_bulk_check_of_too_many_tokens_asks_to_narrow_the_list(manager, monkeypatch):
+    from tokens import views
+
+    monkeypatch.setattr(views, "MAX_BULK_CHECK", 2)
+    bulk_tokens(3)
+    response = manager.post(CHECK_ALL, **HTMX)
+    assert "сузьте список" in events(response)["showToast"]["message"]
+    assert not CheckBatch.objects.exists()
+
+
+def test_no_bulk_action_holds_a_request_while_wb_is_slow(manager, make_token, wb, settings):
+    tokens = [make_token(f"Shop {n}", seller_name=f"Slow {n}") for n in range(3)]
+    wb.set_fault("latency", delay=settings.WB_API_DEADLINE * 2)
+    requests = wb.request_count()
+    started = time.monotonic()
+    manager.post(CHECK_ALL, **HTMX)
+    manager.post(
+        reverse("admin:tokens_wbtoken_changelist"),
+        {"action": "check_selected", "_selected_action": [token.pk for token in tokens]},
+    )
+    took = time.monotonic() - started
+    assert took < settings.WB_API_DEADLINE
+    assert wb.request_count() == requests
+    assert CheckBatch.objects.count() == 2
 
 
 def test_search_finds_a_token_by_the_last_characters_its_pages_show(manager, make_token):

@@ -328,8 +328,8 @@ def test_no_command_prints_the_token(canary, canaries, boss, logs, settings, wb)
     # The stored canary pasted again is refused as a duplicate, without echoing it.
     run_command(canaries, "wb_tokens", "add", "--name=Again", stdin=canaries.tokens[0])
     run_command(canaries, "wb_tokens", "add", "--name=Broken", stdin=fresh[:-5] + "\n" + fresh)
-    run_command(canaries, "wb_tokens", "check", "--all")
-    run_command(canaries, "wb_tokens", "check", str(canary.pk))
+    run_command(canaries, "wb_tokens", "check", "--wait", "--all")
+    run_command(canaries, "wb_tokens", "check", "--wait", str(canary.pk))
     settings.WB_TOKEN_KEYS = [generate_aes_key(), *settings.WB_TOKEN_KEYS]
     run_command(canaries, "rotate_wb_token_keys", "--yes", "--verbosity=2")
     run_command(canaries, "rotate_wb_token_keys", "--verify")
@@ -577,7 +577,7 @@ def test_the_database_holds_the_token_only_as_ciphertext(canary, canaries, boss,
         {"name": "Canary shop, renamed", "raw_token": canaries.tokens[0]},
     )
     client.post(reverse("tokens:edit", args=[canary.pk]), {"name": "Canary shop, again"})
-    run_command(canaries, "wb_tokens", "check", "--all")
+    run_command(canaries, "wb_tokens", "check", "--wait", "--all")
     run_the_daily_recheck(canary)
     check_stores(canaries, logs)
     dump = dump_database()

@@ -77,6 +77,10 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "tokens:detail": (TOKENS, STAFF_ONLY_GET),
     "tokens:edit": (TOKENS, TOKENS),
     "tokens:check": (STAFF_ONLY_GET, TOKENS_REDIRECT),
+    # "Check all shown" starts a bulk check and goes to its page, which anyone may view who
+    # may view tokens.
+    "tokens:check_all": (STAFF_ONLY_GET, TOKENS_REDIRECT),
+    "tokens:batch": (TOKENS, STAFF_ONLY_GET),
     "tokens:delete": (TOKENS, TOKENS_REDIRECT),
     # The seller cabinets
     "sellers:list": (TOKENS, STAFF_ONLY_GET),

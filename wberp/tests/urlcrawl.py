@@ -17,7 +17,7 @@ from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils.timezone import now
 
-from tokens.models import WBToken
+from tokens.models import CheckBatch, WBToken
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
@@ -73,6 +73,8 @@ class Samples:
         if route.startswith("admin/") and param in ("object_id", "id"):
             app_label, model_name = route.split("/")[1:3]
             return str(self.row(apps.get_model(app_label, model_name)).pk)
+        if route.startswith("tokens/checks/") and param == "pk":
+            return str(self.row(CheckBatch).pk)
         if route.startswith("tokens/") and param == "pk":
             return str(self.token.pk)
         if route.startswith("sellers/") and param == "sid":
@@ -123,5 +125,6 @@ def make_objects(token: WBToken) -> Samples:
             args_kwargs={"args": [], "kwargs": {}},
             backend_name="default",
         ),
+        CheckBatch.objects.create(trigger="bulk", total=0, finished_at=now()),
     ]
     return Samples(token=token, rows={type(row): row for row in rows})

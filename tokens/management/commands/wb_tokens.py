@@ -7,25 +7,33 @@ command line, where it would stay in the shell history and the process list.
 import getpass
 import json
 import sys
+import time
 import uuid
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from gateway.messages import when_text
+from tokens.batches import (
+    BatchSummary,
+    check_batch_run,
+    check_batch_start,
+    check_batch_summary,
+)
 from tokens.exceptions import TokenError
 from tokens.management.prompts import confirm
-from tokens.models import MAX_EXPIRY_FILTER_DAYS, WBToken, WBTokenCheck
+from tokens.models import MAX_EXPIRY_FILTER_DAYS, CheckBatch, CheckBatchItem, WBToken, WBTokenCheck
 from tokens.presentation import deletion_question, expiry_text
 from tokens.selectors import with_key_id
-from tokens.services import token_check_many, token_create, token_delete
+from tokens.services import token_create, token_delete
 from wberp.redaction import hide_tokens
 
 MIN_ID_PREFIX = 6
-# A check from the command line waits this long for a seller's WB rate budget before it is
-# reported as not checked (a cron job may wait; a web request may not).
-COMMAND_MAX_WAIT = 65.0
+# How often `check --wait` looks at the progress a worker makes on the batch.
+POLL_SECONDS = 1.0
 # Anything shaped like a JWT (three dot-separated runs of base64url).
 UUID_GROUPS = ((0, 8), (8, 12), (12, 16), (16, 20), (20, None))
 
@@ -57,6 +65,14 @@ class Command(BaseCommand):
         check = actions.add_parser("check", help=_("Check tokens with WB."))
         check.add_argument("ids", nargs="*", metavar="ID")
         check.add_argument("--all", action="store_true")
+        check.add_argument(
+            "--wait",
+            action="store_true",
+            help=_(
+                "Check now, beside any worker, and wait until every token is done; exit "
+                "non-zero if any is not valid (for cron)."
+            ),
+        )
         check.add_argument(
             "--quiet", action="store_true", help=_("Print only problems and the summary.")
         )
@@ -139,49 +155,75 @@ class Command(BaseCommand):
     # check
 
     def handle_check(
-        self, *, ids: list[str], all: bool, quiet: bool, user: str | None, **options
+        self, *, ids: list[str], all: bool, wait: bool, quiet: bool, user: str | None, **options
     ) -> None:
         if all == bool(ids):
             raise CommandError(_("Name token IDs or give --all (not both)."))
         tokens = (
-            WBToken.objects.select_related("seller")
+            WBToken.objects.select_related("seller").order_by("name", "pk")
             if all
             else [find_token(value) for value in ids]
         )
-        summary = token_check_many(
-            tokens=tokens,
-            by=find_user(user),
-            trigger=WBTokenCheck.Trigger.COMMAND,
-            max_wait=COMMAND_MAX_WAIT,
-            progress=lambda *row: self.report_check(*row, quiet=quiet),
+        batch = check_batch_start(
+            tokens=tokens, by=find_user(user), trigger=WBTokenCheck.Trigger.COMMAND
         )
-        outcomes = ", ".join(
-            f"{WBTokenCheck.Outcome(outcome).label}: {count}"
-            for outcome, count in summary.outcomes.items()
-        )
-        not_checked = sum(summary.not_checked.values())
-        checked = summary.total - not_checked
-        self.stdout.write(
-            ngettext("Checked %(count)d token.", "Checked %(count)d tokens.", checked)
-            % {"count": checked}
-            + (f" {outcomes}" if outcomes else "")
-            + (_("; not checked: %(count)d") % {"count": not_checked} if not_checked else "")
-        )
+        if not wait:
+            self.stdout.write(
+                ngettext(
+                    "Checking %(count)d token in the background (bulk check %(id)s). "
+                    "A worker does it; add --wait to wait for the outcome here.",
+                    "Checking %(count)d tokens in the background (bulk check %(id)s). "
+                    "A worker does it; add --wait to wait for the outcome here.",
+                    batch.total,
+                )
+                % {"count": batch.total, "id": batch.pk}
+            )
+            return
+        summary = self.follow(batch, quiet=quiet)
+        self.stdout.write(summary_line(summary))
         if not summary.all_valid:
             raise CommandError(_("Some tokens are not valid or could not be checked."))
 
-    def report_check(
-        self, token: WBToken, check: WBTokenCheck | None, error: TokenError | None, *, quiet: bool
-    ) -> None:
-        if error is not None:
-            self.stderr.write(f"! {token.name} ({token.pk}): {error.message}")
+    def follow(self, batch: CheckBatch, *, quiet: bool) -> BatchSummary:
+        """Work on the batch here (a worker may share it), printing each token as it is done."""
+        reported: set[int] = set()
+
+        def report(item: CheckBatchItem) -> None:
+            if item.pk not in reported:
+                reported.add(item.pk)
+                self.report_item(item, quiet=quiet)
+
+        while True:
+            outcome = check_batch_run(batch_id=batch.pk, progress=report)
+            for item in finished_items(batch, exclude=reported):  # done by a worker meanwhile
+                report(item)
+            batch.refresh_from_db()
+            if batch.finished_at is not None:
+                return check_batch_summary(batch)
+            self.wait_for(batch, outcome)
+
+    def wait_for(self, batch: CheckBatch, outcome: str) -> None:
+        if outcome == "elsewhere":  # a worker holds the batch: look again in a moment
+            time.sleep(POLL_SECONDS)
             return
-        line = f"{token.name} ({token.pk}): {check.get_outcome_display()}"
-        if check.outcome == WBTokenCheck.Outcome.VALID:
+        seconds = (batch.next_attempt_at - timezone.now()).total_seconds()
+        if seconds > 0:
+            self.stderr.write(
+                _("Waiting for WB's request limit, %(when)s…")
+                % {"when": when_text(batch.next_attempt_at)}
+            )
+            time.sleep(seconds)
+
+    def report_item(self, item: CheckBatchItem, *, quiet: bool) -> None:
+        where = f"{item.token_name} ({item.token_id or '—'})"
+        check = item.check_made
+        if check is None:
+            self.stderr.write(f"! {where}: {item.reason}")
+        elif check.outcome == WBTokenCheck.Outcome.VALID:
             if not quiet:
-                self.stdout.write(f"✓ {line}")
+                self.stdout.write(f"✓ {where}: {check.get_outcome_display()}")
         else:
-            self.stderr.write(f"✗ {line} — {check.error_message}")
+            self.stderr.write(f"✗ {where}: {check.get_outcome_display()} — {check.error_message}")
 
     # delete
 
@@ -311,3 +353,23 @@ def dump_json(data: object) -> str:
 
 def seller_name(token: WBToken) -> str:
     return token.seller.display_name if token.seller else "—"
+
+
+def finished_items(batch: CheckBatch, *, exclude: set[int]):
+    done = CheckBatchItem.objects.filter(batch=batch).exclude(state=CheckBatchItem.State.PENDING)
+    return done.exclude(pk__in=exclude).select_related("check_made").order_by("position")
+
+
+def summary_line(summary: BatchSummary) -> str:
+    checked = sum(summary.outcomes.values())
+    outcomes = ", ".join(
+        f"{WBTokenCheck.Outcome(outcome).label}: {count}"
+        for outcome, count in summary.outcomes.items()
+    )
+    not_checked = summary.not_checked
+    return (
+        ngettext("Checked %(count)d token.", "Checked %(count)d tokens.", checked)
+        % {"count": checked}
+        + (f" {outcomes}" if outcomes else "")
+        + (_("; not checked: %(count)d") % {"count": not_checked} if not_checked else "")
+    )
