@@ -38,7 +38,7 @@ def run_worker_batch(*, tick: bool = True) -> None:
             signal.signal(number, handler)
 
 
-def test_database_url() -> str:
+def worker_database_url() -> str:
     """The test database, as a DATABASE_URL another process can open (SQLite's is a file)."""
     if connection.vendor == "postgresql":
         return postgres_url(connection.settings_dict)
@@ -52,7 +52,7 @@ class WorkerProcesses:
     def __init__(self, tmp_path: Path, **env: str) -> None:
         self.tmp_path = tmp_path
         self.env = production_env(
-            DATABASE_URL=test_database_url(),
+            DATABASE_URL=worker_database_url(),
             CONN_MAX_AGE="0",
             LOG_FORMAT="text",
             LOG_LEVEL="INFO",

@@ -22,7 +22,7 @@ from django_tasks_db.models import DBTaskResult
 
 from jobs.models import PeriodicJob
 from jobs.services import WORKER_LOST
-from jobs.testing import WAIT_TIMEOUT, WorkerProcesses, test_database_url
+from jobs.testing import WAIT_TIMEOUT, WorkerProcesses, worker_database_url
 from wberp.tests.production import production_env
 
 from .workload import tasks as workload
@@ -162,7 +162,7 @@ def test_a_worker_refuses_to_start_with_an_unsafe_configuration(tmp_path, bad, c
     result = subprocess.run(
         [sys.executable, "manage.py", "db_worker", "--batch", "--no-reload"],
         cwd=settings.BASE_DIR,
-        env=production_env(DATABASE_URL=test_database_url(), HOME=str(tmp_path), **bad),
+        env=production_env(DATABASE_URL=worker_database_url(), HOME=str(tmp_path), **bad),
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
