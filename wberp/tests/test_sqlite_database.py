@@ -1,13 +1,12 @@
 """SQLite for the web server and the workers at once: WAL mode, IMMEDIATE transactions, a
 busy timeout, and a database file no other local user can read.
 
-The settings are read back from a real connection: the test database's own on SQLite,
-and, on either suite, a fresh database made by `manage.py migrate` in another process.
+The settings are read back from a real connection to a fresh database made with the
+production settings in another process, so that both suites (SQLite and PostgreSQL) test it.
 """
 
 import json
 import shutil
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -15,13 +14,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
 
 from wberp.sqlite.base import create_private_file
 
 from .production import production_env
-
-ON_SQLITE = settings.DATABASES["default"]["ENGINE"] == "wberp.sqlite"
 
 READ_BACK = """
 import json, os, stat
@@ -132,28 +128,28 @@ def test_in_memory_databases_make_no_file(name, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.skipif(not ON_SQLITE, reason="the test database is PostgreSQL")
-@pytest.mark.django_db(transaction=True)
-def test_the_test_database_itself_runs_as_production_does():
+WRITE_LOCK = """
+import sqlite3
+from django.db import connection, transaction
+connection.ensure_connection()
+other = sqlite3.connect(connection.settings_dict["NAME"], timeout=0, isolation_level=None)
+with transaction.atomic():
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode")
-        assert cursor.fetchone()[0] == "wal"
-    assert mode(Path(connection.settings_dict["NAME"])) == 0o600
+        cursor.execute("SELECT 1")
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        print("free while a transaction that only read was open")
+    except sqlite3.OperationalError as exc:
+        print("held:", exc)
+other.execute("BEGIN IMMEDIATE")
+other.execute("ROLLBACK")
+print("free once it ended")
+"""
 
 
-@pytest.mark.skipif(not ON_SQLITE, reason="the test database is PostgreSQL")
-@pytest.mark.django_db(transaction=True)
-def test_a_transaction_takes_the_write_lock_when_it_begins():
+def test_a_transaction_takes_the_write_lock_when_it_begins(tmp_path):
     """IMMEDIATE: even a transaction that has only read holds off other writers, so that
     its later write never fails halfway with "database is locked"."""
-    other = sqlite3.connect(connection.settings_dict["NAME"], timeout=0, isolation_level=None)
-    try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-            with pytest.raises(sqlite3.OperationalError, match="locked"):
-                other.execute("BEGIN IMMEDIATE")
-        other.execute("BEGIN IMMEDIATE")  # free again once the transaction ends
-        other.execute("ROLLBACK")
-    finally:
-        other.close()
+    database = tmp_path / "wberp.sqlite3"
+    said = manage("shell", "-v0", "-c", WRITE_LOCK, database=database).splitlines()
+    assert said == ["held: database is locked", "free once it ended"]
