@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 import requests
 
+from wbapi.buckets import Buckets
 from wbapi.claims import decode_token
 from wbapi.tests.helpers import NOW, call_wb
 
@@ -228,7 +229,16 @@ def test_stocks_refuse_in_the_marketplace_shape(world_emulator, seller, path, bo
     assert answer["code"] == code
 
 
-def test_a_marketplace_4xx_costs_ten_requests(emulator):
+@pytest.fixture
+def still_buckets(emulator, monkeypatch):
+    """The emulator's rate-limit buckets on a clock that stands still: no refill between
+    requests, however slowly the machine sends them."""
+    monkeypatch.setattr(emulator.state, "buckets", Buckets(clock=lambda: 0.0))
+    return emulator
+
+
+def test_a_marketplace_4xx_costs_ten_requests(still_buckets):
+    emulator = still_buckets
     token = emulator.mint()
     sid = decode_token(token).seller_sid
     warehouse = emulator.truth(sid, "warehouses")[0]["id"]
@@ -246,7 +256,8 @@ def test_a_marketplace_4xx_costs_ten_requests(emulator):
     assert after_refusal.headers["X-Ratelimit-Remaining"] == "7"
 
 
-def test_other_4xx_answers_cost_one_request(emulator):
+def test_other_4xx_answers_cost_one_request(still_buckets):
+    emulator = still_buckets
     token = emulator.mint()
     for _ in range(2):
         get(emulator, GOODS, token)
