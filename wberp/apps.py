@@ -10,7 +10,9 @@ class WberpConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from . import auth_log, checks  # noqa: F401 - checks registers the system checks
+        from .admin import register_list_filters
         from .sqlite import install_unicode_like
 
         auth_log.connect()
+        register_list_filters()
         connection_created.connect(install_unicode_like, dispatch_uid="wberp.sqlite.like")
