@@ -38,7 +38,8 @@ ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.p
 
 # The session's test database is created for this test, which holds no transaction open
 # in it (the outage would break one); the server's own writes are flushed after it.
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serial: stopping the database would fail whatever other tests run beside it.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.serial]
 
 MAKE_SESSION = f"""
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
