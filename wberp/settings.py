@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "tokens",
+    "sales",
+    "finance",
 ]
 
 MIDDLEWARE = [

@@ -130,6 +130,16 @@ EXPECTED: dict[str, tuple[str, str]] = {
     **model_admin(
         "jobs", "periodicjob", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
     ),
+    # WB's own data (orders, sales, finance reports) is read-only in the admin: the sync
+    # writes it, and an edit would be undone by the next sync.
+    **model_admin("sales", "order", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY),
+    **model_admin("sales", "sale", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY),
+    **model_admin(
+        "finance", "report", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
+    ),
+    **model_admin(
+        "finance", "reportrow", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
+    ),
     **model_admin(
         "django_tasks_database",
         "dbtaskresult",

@@ -109,7 +109,9 @@ def make_objects(token: WBToken) -> Samples:
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django_tasks_db.models import DBTaskResult
 
+    from finance.models import Report, ReportRow
     from jobs.models import PeriodicJob
+    from sales.models import Order, Sale
 
     who = {"user_agent": "pytest", "ip_address": "192.0.2.1", "username": "someone"}
     who |= {"http_accept": "text/html", "path_info": "/accounts/login/"}
@@ -126,5 +128,15 @@ def make_objects(token: WBToken) -> Samples:
             backend_name="default",
         ),
         CheckBatch.objects.create(trigger="bulk", total=0, finished_at=now()),
+        Order.objects.create(
+            seller=token.seller, srid="srid-1", date=now(), last_change_date=now()
+        ),
+        Sale.objects.create(
+            seller=token.seller, srid="srid-1", sale_id="S1", date=now(), last_change_date=now()
+        ),
+        Report.objects.create(
+            seller=token.seller, report_id=1, date_from=now().date(), date_to=now().date()
+        ),
+        ReportRow.objects.create(seller=token.seller, report_id=1, rrd_id=1),
     ]
     return Samples(token=token, rows={type(row): row for row in rows})
