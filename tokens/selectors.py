@@ -91,9 +91,11 @@ def search_condition(query: str) -> Q:
 def token_list_page(filters: TokenFilters, *, page_number: str | None) -> dict:
     """One page of the token list with the counts above it."""
     per_status = StatusTally.objects.per_status()  # read once: counts and pages use it
-    only_statuses = list(filters.statuses) if filters.active == ["statuses"] else None
     paginator = TalliedPaginator(
-        tokens_matching(filters), PAGE_SIZE, statuses=only_statuses, per_status=per_status
+        tokens_matching(filters),
+        PAGE_SIZE,
+        statuses=countable_statuses(filters),
+        per_status=per_status,
     )
     page = paginator.get_page(page_number)
     return {
@@ -103,6 +105,11 @@ def token_list_page(filters: TokenFilters, *, page_number: str | None) -> dict:
         "sort": filters.sort,
         "filtered": bool(filters.active),
     }
+
+
+def countable_statuses(filters: TokenFilters) -> list[str] | None:
+    """The statuses whose tally counts the list, when they are all it is filtered by."""
+    return list(filters.statuses) if filters.active == ["statuses"] else None
 
 
 def status_counts(per_status: dict[str, int]) -> dict[str, int]:

@@ -40,27 +40,45 @@ class RequestIdMiddleware:
         return response
 
 
+# Where the REST API lives: it answers in JSON, in the caller's language, and checks access
+# itself (API tokens, 401 with WWW-Authenticate), except for its documentation pages.
+API_PATH_PREFIX = "/api/"
+API_NAMESPACE = "api"
+API_PAGE_VIEW_NAMES = frozenset({"api:openapi-json", "api:openapi-view", "api:api-root"})
+
+
 class LanguageMiddleware:
     """Russian (LANGUAGE_CODE) until the user picks another language.
 
     Unlike Django's LocaleMiddleware, the browser's Accept-Language is not
-    consulted: a seller's staff share one default, and the choice made with the
-    language switcher is remembered in a cookie.
+    consulted on pages: a seller's staff share one default, and the choice made with the
+    language switcher is remembered in a cookie. The API's callers are programs, which
+    name their language in Accept-Language.
     """
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        available = {code for code, _name in settings.LANGUAGES}
-        language = chosen if chosen in available else settings.LANGUAGE_CODE
+        is_api = request.path_info.startswith(API_PATH_PREFIX)
+        language = api_language(request) if is_api else page_language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
-        patch_vary_headers(response, ("Cookie",))
+        patch_vary_headers(response, ("Cookie", "Accept-Language") if is_api else ("Cookie",))
         return response
+
+
+def page_language(request: HttpRequest) -> str:
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    available = {code for code, _name in settings.LANGUAGES}
+    return chosen if chosen in available else settings.LANGUAGE_CODE
+
+
+def api_language(request: HttpRequest) -> str:
+    """A program says its language in Accept-Language; a browser's choice on the site wins."""
+    return translation.get_language_from_request(request)
 
 
 class RejectNulMiddleware:
@@ -99,7 +117,8 @@ class StaffOnlyMiddleware:
         self, request: HttpRequest, view_func: Handler, view_args: tuple, view_kwargs: dict
     ) -> HttpResponse | None:
         # Static files never get here: WhiteNoise answers them earlier.
-        if request.resolver_match.view_name in PUBLIC_VIEW_NAMES:
+        match = request.resolver_match
+        if match.view_name in PUBLIC_VIEW_NAMES or is_api_operation(match):
             return None
         user = request.user
         if not user.is_authenticated:
@@ -107,3 +126,8 @@ class StaffOnlyMiddleware:
         if not (user.is_active and user.is_staff):
             raise PermissionDenied
         return None
+
+
+def is_api_operation(match) -> bool:
+    """An operation of the REST API, which refuses in JSON itself (unlike its docs pages)."""
+    return match.namespace == API_NAMESPACE and match.view_name not in API_PAGE_VIEW_NAMES

@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     "tokens",
     "sales",
     "finance",
+    # django-ninja's templates and static files: Swagger UI is served from our own origin.
+    "ninja",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from api.main import api
+
 from . import health, views
 
 admin.site.site_header = _("wberp administration")
@@ -34,6 +36,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("sellers/", include("sellers.urls")),
     path("tokens/", include("tokens.urls")),
+    path("api/v1/", api.urls),
     # The admin's own page would check the old password without the lockout: one door only.
     path(
         "admin/password_change/",

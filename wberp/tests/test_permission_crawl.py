@@ -39,6 +39,10 @@ SUPERUSER = "login 403 403 403 ok"
 SUPERUSER_REDIRECT = "login 403 403 403 redirect"
 NOBODY = "login 403 403 403 403"
 NOT_FOUND = "login 403 404 404 404"
+# The REST API answers for itself, in JSON: 401 without a session or an API token.
+API_TOKENS = "401 403 403 ok ok"
+# A method the route does not take is refused before anything else.
+API_NOT_ALLOWED = "405 405 405 405 405"
 
 
 def model_admin(
@@ -85,6 +89,17 @@ EXPECTED: dict[str, tuple[str, str]] = {
     # The seller cabinets
     "sellers:list": (TOKENS, STAFF_ONLY_GET),
     "sellers:detail": (TOKENS, STAFF_ONLY_GET),
+    # The REST API. Its patterns of one route share one view, which dispatches by method.
+    "api:api-root": (NOT_FOUND, NOT_FOUND),
+    "api:openapi-json": (STAFF, STAFF_ONLY_GET),
+    "api:openapi-view": (STAFF, STAFF_ONLY_GET),
+    # A form-encoded body is not JSON: 400, once the caller may add tokens.
+    "api:wb_tokens": (API_TOKENS, "401 403 403 400 400"),
+    "api:wb_token_create": (API_TOKENS, "401 403 403 400 400"),
+    "api:wb_token": (API_TOKENS, API_NOT_ALLOWED),
+    "api:wb_token_update": (API_TOKENS, API_NOT_ALLOWED),
+    "api:wb_token_delete": (API_TOKENS, API_NOT_ALLOWED),
+    "api:wb_token_check": (API_NOT_ALLOWED, API_TOKENS),
     # The admin site
     "admin:index": (STAFF, STAFF),
     # Its own login is no side door: anonymous visitors go to ours.

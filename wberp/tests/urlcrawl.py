@@ -77,6 +77,8 @@ class Samples:
             return str(self.row(CheckBatch).pk)
         if route.startswith("tokens/") and param == "pk":
             return str(self.token.pk)
+        if route.startswith("api/v1/wb-tokens/") and param == "id":
+            return str(self.token.pk)
         if route.startswith("sellers/") and param == "sid":
             return self.token.seller.sid
         raise LookupError(f"No sample value for <{param}> in {route}: add one to urlcrawl.py")

@@ -1,0 +1,64 @@
+"""Every error the API answers with: `{"detail": "..."}` in the caller's language.
+
+Validation errors keep django-ninja's shape, `{"detail": [...]}` with 422. A refusal of the
+token desk keeps its stable code beside the words, so that programs need not read them.
+"""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+
+from tokens.exceptions import TokenError
+
+# Refusals that say the request clashes with what is stored.
+CONFLICT_CODES = frozenset({"duplicate", "same_token", "other_seller"})
+# Refusals that say nothing was decided: WB could not be asked or did not answer.
+UNAVAILABLE_CODES = frozenset(
+    {"wb_unavailable", "protocol_error", "rate_limited", "rate_budget", "paused", "busy"}
+)
+
+
+class Error(Schema):
+    detail: str
+
+
+class Refusal(Schema):
+    detail: str
+    code: str
+
+
+def token_error_status(error: TokenError) -> int:
+    if error.code in CONFLICT_CODES:
+        return 409
+    if error.code in UNAVAILABLE_CODES:
+        return 503
+    return 400
+
+
+def token_error_message(error: TokenError) -> str:
+    if error.can_save_unverified:
+        return error.message + " " + _('To store the token anyway, send "allow_unverified": true.')
+    return error.message
+
+
+def install_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(TokenError)
+    def refused(request: HttpRequest, exc: TokenError) -> HttpResponse:
+        body = {"detail": token_error_message(exc), "code": exc.code}
+        return api.create_response(request, body, status=token_error_status(exc))
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        detail = _("Sign in, or send a valid API token: Authorization: Bearer wberp_…")
+        response = api.create_response(request, {"detail": detail}, status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="wberp"'
+        return response
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(request, {"detail": _("Not found.")}, status=404)
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)

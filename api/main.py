@@ -1,0 +1,25 @@
+"""The REST API v1: one NinjaAPI, its ways in, its error shapes and its routers."""
+
+from django.views.decorators.http import require_GET
+from ninja import NinjaAPI, Swagger
+
+from .auth import allowed
+from .errors import install_handlers
+from .wb_tokens import router as wb_tokens_router
+
+api = NinjaAPI(
+    title="wberp API",
+    version="1",
+    description=(
+        "WB tokens, seller cabinets and their data. Sign in (session; unsafe methods need the "
+        "X-CSRFToken header) or send a personal API token: `Authorization: Bearer wberp_…`. "
+        'Errors are `{"detail": "..."}` in the language of `Accept-Language`.'
+    ),
+    urls_namespace="api",
+    # Staff only unless an operation asks for more (each names its page's permission).
+    auth=allowed(),
+    docs=Swagger(settings={"persistAuthorization": False, "tryItOutEnabled": False}),
+    docs_decorator=require_GET,
+)
+install_handlers(api)
+api.add_router("/wb-tokens/", wb_tokens_router, tags=["WB tokens"])

@@ -1,0 +1,53 @@
+"""Swagger UI in a real browser, under the site's Content-Security-Policy.
+
+The browser fixtures are the token pages' own (Debian's Chromium through Playwright, the live
+server, a console watch that fails a test on any console error, uncaught exception or CSP
+violation).
+"""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tokens.tests.test_browser import (  # noqa: F401 - fixtures, used by name
+    app,
+    browser,
+    browser_context_args,
+    browser_type,
+    browser_type_launch_args,
+    console,
+    launch_browser,
+    playwright,
+    session_cookie,
+)
+
+from .conftest import ALL_TOKEN_PERMS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def docs(page: Page, live_server, make_user, make_token) -> Page:
+    make_token(name="Shop seen through Swagger")
+    manager = make_user("manager", staff=True, perms=ALL_TOKEN_PERMS)
+    page.context.add_cookies([session_cookie(manager, live_server.url)])
+    page.goto("/api/v1/docs")
+    return page
+
+
+def test_swagger_ui_loads_from_our_own_files_under_the_csp(docs: Page, live_server):
+    requested = []
+    docs.on("request", lambda request: requested.append(request.url))
+    docs.reload()
+    expect(docs.locator(".swagger-ui .title")).to_contain_text("wberp API")
+    expect(docs.locator(".opblock-summary-path").first).to_be_visible()
+    assert requested and all(url.startswith(live_server.url) for url in requested)
+
+
+def test_an_operation_runs_from_swagger_ui_with_the_session(docs: Page):
+    operation = docs.locator("#operations-WB_tokens-api_wb_tokens_list_tokens")
+    operation.locator(".opblock-summary").click()
+    operation.get_by_role("button", name="Try it out").click()
+    operation.get_by_role("button", name="Execute").click()
+    responses = operation.locator(".live-responses-table tbody")
+    expect(responses.locator(".response-col_status").first).to_have_text("200")
+    expect(responses).to_contain_text("Shop seen through Swagger")
