@@ -37,6 +37,7 @@ from wbapi.methods.base import Page, Pager
 from . import breaker, budget
 from .errors import ChecksPaused, NoUsableToken, RateBudgetExhausted
 from .models import WBPause
+from .signals import recording_into
 from .slots import wb_call_slot
 from .validation import UNAVAILABLE_CODES
 
@@ -92,7 +93,7 @@ def read_page(token: WBToken, pager: Pager, cursor: Any, records: list) -> Page:
         timeout=(settings.WB_API_CONNECT_TIMEOUT, settings.WB_API_DATA_READ_TIMEOUT),
         deadline=settings.WB_API_DATA_DEADLINE,
         auth_scheme=settings.WB_API_AUTH_SCHEME,
-        on_request=records.append,
+        on_request=recording_into(records),
         # Every attempt spends WB's budget: the caller retries, after taking it again.
         retries=0,
         max_retry_wait=0,

@@ -22,6 +22,7 @@ from wbapi.hosts import CATEGORY_HOSTS, HOST_CATEGORIES, host_for
 
 from . import breaker, budget
 from .errors import ChecksPaused, RateBudgetExhausted
+from .signals import recording_into
 from .slots import wb_call_slot
 
 # A check asked for in a web request waits at most this long for the seller's rate budget;
@@ -157,7 +158,7 @@ def run_steps(
     raw_token: str, claims: TokenClaims, steps: list[Step], records: list[RequestRecord]
 ) -> Verification:
     """Make the check's requests in turn, all within one WB_API_DEADLINE."""
-    client = new_client(raw_token, on_request=records.append)
+    client = new_client(raw_token, on_request=recording_into(records))
     deadline_at = time.monotonic() + settings.WB_API_DEADLINE
     seller = None
     for step in steps:

@@ -238,7 +238,7 @@ class WBClient:
             answer = self._exchange(spec, host, outgoing, deadline)
         except WBError as exc:
             took = self.clock() - started
-            self._record(spec.verb, host, path, took, exc.status, exc.request_id, exc.code)
+            self._record(spec, host, path, took, exc.status, exc.request_id, exc.code)
             raise
         # The attempt takes as long as the exchange; reading the answer is not WB's time.
         took = self.clock() - started
@@ -253,11 +253,11 @@ class WBClient:
         finally:
             if error is not None:
                 answer.close()
-            self._record(spec.verb, host, path, took, answer.status, answer.request_id, error)
+            self._record(spec, host, path, took, answer.status, answer.request_id, error)
 
     def _record(
         self,
-        verb: str,
+        spec: MethodSpec[Any],
         host: str,
         path: str,
         took: float,
@@ -265,7 +265,9 @@ class WBClient:
         request_id: str | None,
         error: str | None,
     ) -> None:
-        record = RequestRecord(verb, host, path, status, took * 1000, request_id, error)
+        record = RequestRecord(
+            spec.verb, host, path, status, took * 1000, request_id, error, spec.limit_group
+        )
         logger.log(
             logging.INFO if error is None else logging.WARNING,
             "WB %s %s%s -> %s in %.0f ms, request id %s, error %s",

@@ -48,6 +48,7 @@ class RequestRecord:
     duration_ms: float
     request_id: str | None
     error: str | None  # WBError.code of the failure, None on success
+    limit_group: str = ""  # the method's entry in wbapi.limits
 
 
 class Deadline:

@@ -5,6 +5,7 @@ Each value can be changed through the environment without rebuilding the image.
 
 import multiprocessing
 import os
+import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Threads let a worker keep serving pages while one request waits on WB
@@ -34,3 +35,23 @@ def post_worker_init(worker) -> None:
     from wberp.startup import refuse_unsafe_configuration
 
     refuse_unsafe_configuration()
+
+
+def on_starting(server) -> None:
+    """Before any worker: an empty directory for the workers' HTTP metrics (multiprocess mode,
+    see monitoring/http.py), so that counts of a previous run are not served as this one's."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        for name in os.listdir(directory):
+            if name.endswith(".db"):
+                os.remove(os.path.join(directory, name))
+    else:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="wberp-metrics-")
+
+
+def child_exit(server, worker) -> None:
+    """A worker's gauges end with it (its counters stay in the sums)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -5,6 +5,7 @@ with DEBUG off a missing one stops start-up with a message saying how to set it.
 Every variable is documented in `.env.example` and the README.
 """
 
+import ipaddress
 import math
 import os
 from pathlib import Path
@@ -85,11 +86,15 @@ INSTALLED_APPS = [
     # django-ninja's templates and static files: Swagger UI is served from our own origin.
     "ninja",
     "api",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
     "wberp.middleware.RequestIdMiddleware",
     "wberp.health.HealthCheckMiddleware",
+    # Answers /metrics before host checks and redirects, as the health probes are answered.
+    "monitoring.exposition.MetricsEndpointMiddleware",
+    "monitoring.http.HttpMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -296,6 +301,28 @@ WB_TOKEN_KEYS = [
 WB_TOKEN_FINGERPRINT_KEY = production_secret(
     "WB_TOKEN_FINGERPRINT_KEY", dev_default="ZGV2LW9ubHktZmluZ2VycHJpbnQta2V5LTAwMDAwMDA"
 )
+
+# --- Monitoring -------------------------------------------------------------
+# /metrics answers a scraper that sends `Authorization: Bearer <METRICS_TOKEN>` or comes from
+# an address in METRICS_ALLOWED_IPS (addresses or networks, e.g. 10.0.0.0/8); with neither
+# set it does not exist (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured(
+        "METRICS_TOKEN must be at least 32 characters, e.g. from: "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    )
+
+
+def ip_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of addresses and networks from the environment."""
+    try:
+        return [ipaddress.ip_network(entry, strict=False) for entry in env.list(name, default=[])]
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from None
+
+
+METRICS_ALLOWED_IPS = ip_networks("METRICS_ALLOWED_IPS")
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
