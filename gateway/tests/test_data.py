@@ -1,6 +1,8 @@
 """Reading a cabinet's data through the gateway: token choice, budget, refusals, counts."""
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from gateway.data import fetched_page, usable_token
 from gateway.errors import NoUsableToken, RateBudgetExhausted
@@ -77,7 +79,9 @@ def test_a_4xx_on_marketplace_costs_ten_requests_of_the_budget(seller_token, wb,
     settings.WB_RATE_MARGIN = 0
     wb.set_fault("status", status=400, path="/api/v3/stocks/1", times=1)
     pager, cursor = SellerStocksPager([1, 2, 3]), StocksCursor(warehouse_id=1)
-    with pytest.raises(RequestRejected):
+    # The budget's clock stands still: no refill between taking the request and the charge for
+    # its refusal, however slowly the machine gets from one to the other.
+    with time_machine.travel(timezone.now(), tick=False), pytest.raises(RequestRejected):
         fetch(seller_token.seller, pager, cursor)
     bucket = RateBucket.objects.get(sid=seller_token.seller.sid, group="marketplace-stocks")
     assert bucket.tokens == pytest.approx(20 - 10, abs=0.1)
