@@ -6,10 +6,13 @@ token desk keeps its stable code beside the words, so that programs need not rea
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, HttpError
+from ninja import Field, NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, Throttled
+from pydantic import ConfigDict
 
 from tokens.exceptions import TokenError
+
+from .auth import InvalidAPIToken
 
 # Refusals that say the request clashes with what is stored.
 CONFLICT_CODES = frozenset({"duplicate", "same_token", "other_seller"})
@@ -23,9 +26,27 @@ class Error(Schema):
     detail: str
 
 
+class ValidationIssue(Schema):
+    """One problem with the request: where (`loc`), what (`msg`, `type`), and its context."""
+
+    model_config = ConfigDict(extra="allow")
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Invalid(Schema):
+    """422: the parameters or the body do not fit the schema, one entry per problem."""
+
+    detail: list[ValidationIssue]
+
+
 class Refusal(Schema):
     detail: str
-    code: str
+    code: str | None = Field(
+        None, description="The refusal's stable code; absent when the body is not JSON."
+    )
 
 
 def token_error_status(error: TokenError) -> int:
@@ -50,9 +71,19 @@ def install_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        detail = _("Sign in, or send a valid API token: Authorization: Bearer wberp_…")
+        if isinstance(exc, InvalidAPIToken):
+            detail, challenge = str(exc), exc.www_authenticate
+        else:
+            detail = _("Sign in, or send a valid API token: Authorization: Bearer wberp_…")
+            challenge = 'Bearer realm="wberp"'
         response = api.create_response(request, {"detail": detail}, status=401)
-        response["WWW-Authenticate"] = 'Bearer realm="wberp"'
+        response["WWW-Authenticate"] = challenge
+        return response
+
+    @api.exception_handler(Throttled)
+    def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+        response = api.create_response(request, {"detail": str(exc)}, status=429)
+        response["Retry-After"] = str(exc.wait)
         return response
 
     @api.exception_handler(Http404)
@@ -61,4 +92,7 @@ def install_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+        # django-ninja words a body it cannot parse itself, in English, raised from the cause.
+        unreadable = exc.status_code == 400 and exc.__cause__ is not None
+        detail = _("The request body is not valid JSON.") if unreadable else str(exc)
+        return api.create_response(request, {"detail": detail}, status=exc.status_code)

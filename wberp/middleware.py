@@ -7,10 +7,11 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 from .logging import request_id_var
 
@@ -95,6 +96,9 @@ class RejectNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         for key, values in request.GET.lists():
             if "\x00" in key or any("\x00" in value for value in values):
+                if request.path_info.startswith(API_PATH_PREFIX):  # programs read JSON
+                    detail = _("The query string holds a NUL character.")
+                    return JsonResponse({"detail": detail}, status=400)
                 raise SuspiciousOperation("NUL character in the query string")
         return self.get_response(request)
 

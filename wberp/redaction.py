@@ -1,4 +1,5 @@
-"""What a WB token looks like in text, to keep it out of logs and error reports."""
+"""What a WB token, or one of wberp's own API tokens, looks like in text, to keep it out of
+logs and error reports."""
 
 import re
 
@@ -15,6 +16,9 @@ QUERY_VALUE = re.compile(r"(?:^|(?<=[?&]))([^=&#\s/?]+=)([^&#\s\"'<>]*)")
 FRAGMENT_LENGTH = 16
 FRAGMENT = re.compile(f"[A-Za-z0-9_-]{{{FRAGMENT_LENGTH},}}")
 HIDDEN = "<hidden>"
+# wberp's own API tokens, `wberp_<public id>_<secret>`, even cut short: the public id (no
+# secret) stays, to tell which token it was.
+API_TOKEN = re.compile(r"(wberp_[0-9a-f]{12}_)[A-Za-z0-9_-]+", re.ASCII)
 
 
 def looks_like_token(value: object) -> bool:
@@ -22,13 +26,18 @@ def looks_like_token(value: object) -> bool:
         text = value if isinstance(value, str) else repr(value)
     except Exception:  # a broken repr is the report's problem, not a token
         return False
-    return JWT.search(text) is not None or any(map(is_random, LONG_RUN.findall(text)))
+    return (
+        JWT.search(text) is not None
+        or API_TOKEN.search(text) is not None
+        or any(map(is_random, LONG_RUN.findall(text)))
+    )
 
 
 def hide_tokens(text: str) -> str:
     """`text` with everything shaped like a token, or a piece of one in a query string,
     replaced by a marker."""
     text = JWT.sub(HIDDEN, text)
+    text = API_TOKEN.sub(rf"\g<1>{HIDDEN}", text)
     text = LONG_RUN.sub(lambda run: HIDDEN if is_random(run[0]) else run[0], text)
     return QUERY_VALUE.sub(_hide_fragment_value, text)
 

@@ -199,6 +199,9 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Failed API token authentications per client address before it is refused for the same
+# cool-off as logins (AXES_COOLOFF_HOURS).
+API_AUTH_FAILURE_LIMIT = env.int("API_AUTH_FAILURE_LIMIT", default=10)
 # How many reverse proxies stand in front of the app, each appending the address it saw to
 # X-Forwarded-For (0: none, the socket's address is the client's). The client's address is
 # the entry the outermost proxy added; what the client itself sent is never read.

@@ -5,9 +5,12 @@ server, a console watch that fails a test on any console error, uncaught excepti
 violation).
 """
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
+from api.services import api_token_create
 from tokens.tests.test_browser import (  # noqa: F401 - fixtures, used by name
     app,
     browser,
@@ -16,6 +19,7 @@ from tokens.tests.test_browser import (  # noqa: F401 - fixtures, used by name
     browser_type_launch_args,
     console,
     launch_browser,
+    overflow,
     playwright,
     session_cookie,
 )
@@ -51,3 +55,25 @@ def test_an_operation_runs_from_swagger_ui_with_the_session(docs: Page):
     responses = operation.locator(".live-responses-table tbody")
     expect(responses.locator(".response-col_status").first).to_have_text("200")
     expect(responses).to_contain_text("Shop seen through Swagger")
+
+
+@pytest.mark.parametrize("width", [375, 1366])
+def test_the_api_tokens_page_fits_and_shows_a_new_token_once(
+    page: Page, live_server, make_user, width
+):
+    owner = make_user("owner", staff=True, perms=ALL_TOKEN_PERMS)
+    api_token_create(user=owner, name="Н" * 100)
+    page.set_viewport_size({"width": width, "height": 800})
+    page.context.add_cookies([session_cookie(owner, live_server.url)])
+    page.goto("/")
+    page.get_by_role("link", name="Токены API").click()
+    page.get_by_label("Название").fill("Выгрузка в 1С")
+    page.get_by_role("button", name="Создать токен").click()
+    shown = page.locator("#new-api-token")
+    expect(shown).to_have_value(re.compile(r"^wberp_[0-9a-f]{12}_[\w-]{43}$"))
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        assert overflow(page) == 0, scheme
+    page.goto("/accounts/api-tokens/")  # opened again, it lists the token without its text
+    expect(page.locator("#new-api-token")).to_have_count(0)
+    expect(page.locator(".api-token-table tbody tr")).to_have_count(2)

@@ -230,3 +230,15 @@ def test_a_check_that_cannot_be_tried_is_a_503_and_changes_nothing(manager, make
     response = manager.post(token_url(token, "/check"))
     assert response.status_code == 200  # tried: WB did not answer, the status stays
     assert response.json()["status"] == "valid"
+
+
+def test_a_nul_in_the_query_string_is_a_json_400(viewer):
+    response = viewer.get(TOKENS, {"search": "a\x00b"})
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The query string holds a NUL character."}
+
+
+def test_a_body_that_is_not_json_is_a_400_saying_so(manager):
+    response = manager.post(TOKENS, "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "The request body is not valid JSON."}

@@ -71,6 +71,10 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "logout": ("405 405 405 405 405", PUBLIC_REDIRECT),
     "password_change": (STAFF, STAFF),
     "password_change_done": (STAFF, STAFF_ONLY_GET),
+    # One's own API tokens: any staff (their scopes stay within their permissions). Nobody
+    # revokes another's: 404.
+    "api_tokens:list": (STAFF, STAFF),
+    "api_tokens:revoke": (STAFF_ONLY_GET, NOT_FOUND),
     "set_language": (PUBLIC_REDIRECT, PUBLIC_REDIRECT),
     "healthz": (PUBLIC, PUBLIC),
     "readyz": (PUBLIC, PUBLIC),
@@ -141,6 +145,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
         change_post=SUPERUSER_REDIRECT,
         delete=SUPERUSER,
     ),
+    # API tokens are made where they are shown once, never in the admin.
+    **model_admin("api", "apitoken", view=SUPERUSER, add=NOBODY, change_post=SUPERUSER_REDIRECT),
     # Background work is read-only in the admin: the tick and the workers write it.
     **model_admin(
         "jobs", "periodicjob", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY

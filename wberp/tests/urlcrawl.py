@@ -17,6 +17,7 @@ from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils.timezone import now
 
+from api.models import APIToken
 from tokens.models import CheckBatch, WBToken
 
 ROUTE_PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -77,6 +78,8 @@ class Samples:
             return str(self.row(CheckBatch).pk)
         if route.startswith("tokens/") and param == "pk":
             return str(self.token.pk)
+        if route.startswith("accounts/api-tokens/") and param == "pk":
+            return str(self.row(APIToken).pk)
         if route.startswith("api/v1/wb-tokens/") and param == "id":
             return str(self.token.pk)
         if route.startswith("sellers/") and param == "sid":
@@ -117,8 +120,17 @@ def make_objects(token: WBToken) -> Samples:
 
     who = {"user_agent": "pytest", "ip_address": "192.0.2.1", "username": "someone"}
     who |= {"http_accept": "text/html", "path_info": "/accounts/login/"}
+    visited_user = get_user_model().objects.create(username="visited-user")
     rows = [
-        get_user_model().objects.create(username="visited-user"),
+        visited_user,
+        # Not the crawling users' own: its revoke URL is theirs to see refused.
+        APIToken.objects.create(
+            user=visited_user,
+            name="Visited API token",
+            public_id="0" * 12,
+            secret_hash="0" * 64,
+            expires_at=now(),
+        ),
         Group.objects.create(name="Visited group"),
         AccessAttempt.objects.create(**who, get_data="", post_data="", failures_since_start=1),
         AccessFailureLog.objects.create(**who),

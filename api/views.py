@@ -1,0 +1,47 @@
+"""The pages of one's own API tokens: make one (shown once), list them, revoke one."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
+from django.views.decorators.http import require_http_methods, require_POST
+
+from tokens.exceptions import TokenError
+
+from .forms import APITokenForm
+from .selectors import api_tokens_of
+from .services import api_token_create, api_token_revoke
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@sensitive_variables("raw")
+def api_token_list(request: HttpRequest) -> HttpResponse:
+    """The user's tokens and the form for a new one; a new token's text is on this answer only."""
+    form = APITokenForm(request.POST or None, user=request.user)
+    raw = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, raw = api_token_create(user=request.user, **form.cleaned_data)
+        except TokenError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            form = APITokenForm(user=request.user)
+    context = {
+        "form": form,
+        "tokens": api_tokens_of(request.user),
+        "new_token": raw,
+        "title": _("API tokens"),
+    }
+    return render(request, "api_tokens/list.html", context)
+
+
+@never_cache
+@require_POST
+def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(api_tokens_of(request.user), pk=pk)
+    api_token_revoke(token=token, by=request.user)
+    messages.success(request, _("API token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("api_tokens:list")
