@@ -45,7 +45,14 @@ class Report(models.Model):
     avg_sale_percent = models.DecimalField(_("average discount, %"), **PERCENT)
     payment_schedule = models.TextField(_("payment schedule"), blank=True)
     # Whether WB's list of reports has given the header (and its totals) or only rows have.
-    listed = models.BooleanField(_("listed by WB"), default=False)
+    listed = models.BooleanField(_("listed by WB"), default=False, db_default=False)
+    # Figures the header lacks, summed from the stored rows once a page of them is stored,
+    # so that the list of reports never adds up rows.
+    returns_sum = models.DecimalField(_("returns"), **MONEY)
+    commission_sum = models.DecimalField(_("commission"), **MONEY)
+    rows_count = models.IntegerField(_("rows"), default=0, db_default=0)
+    # The creation date of the stored rows: older than `create_date` once WB revised it.
+    rows_created = models.DateField(_("rows created"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("finance report")

@@ -1,10 +1,10 @@
 """Storing finance-api's report headers and rows, a batch at a time."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Max, Q, Sum
 
 from sellers.models import Seller
 from wbapi.methods import finance
@@ -12,6 +12,7 @@ from wberp.records import record_fields, rows_of
 from wberp.upsert import upsert_rows
 
 from .models import Report, ReportRow
+from .reconciliation import RETURN, ZERO
 
 HEADER_FIELDS = record_fields(Report, finance.ReportHeader)
 ROW_FIELDS = record_fields(ReportRow, finance.ReportRow)
@@ -59,14 +60,19 @@ def _created(record: finance.ReportRow) -> date:
 
 def _headers_from_rows(seller: Seller, versions: dict[int, finance.ReportRow], period: str) -> None:
     """A header for each report not stored yet; a stored one only learns a later createDate."""
-    blank = {f.attname: f.get_default() for f in Report._meta.concrete_fields if not f.primary_key}
     headers = []
     for record in versions.values():
         if record.date_from is None or record.date_to is None:
             continue  # WB always sends them; a header cannot be made without
-        header = {**blank, "seller_id": seller.pk, "report_id": record.report_id}
-        header.update({name: getattr(record, name) for name in HEADER_OF_ROWS})
-        header.update(currency=record.currency or "", period=period)
+        header = {name: getattr(record, name) for name in HEADER_OF_ROWS}
+        header.update(
+            seller_id=seller.pk,
+            report_id=record.report_id,
+            currency=record.currency or "",
+            period=period,
+            seller_finance_name="",
+            payment_schedule="",
+        )
         headers.append(header)
     upsert_rows(
         Report, headers, key=("seller", "report_id"), newer="create_date", update=["create_date"]
@@ -82,3 +88,32 @@ def _drop_earlier_versions(seller: Seller, versions: dict[int, finance.ReportRow
         return 0
     deleted, _ = ReportRow.objects.filter(earlier, seller=seller).delete()
     return deleted
+
+
+def report_summaries_update(*, seller: Seller, report_ids: Iterable[int]) -> None:
+    """Sum the stored rows of these reports into their headers: the returns, the commission,
+    the number of rows and their creation date (one grouped query; the list of reports then
+    reads only headers, and a revision shows as a header newer than its rows).
+    Called once a page of rows is stored, not per batch."""
+    ids = set(report_ids)
+    sums = {
+        row["report_id"]: row
+        for row in ReportRow.objects.filter(seller=seller, report_id__in=ids)
+        .values("report_id")
+        .annotate(
+            returns=Sum("retail_amount", filter=Q(doc_type_name=RETURN)),
+            commission=Sum("ppvz_sales_commission"),
+            rows=Count("id"),
+            created=Max("create_date"),
+        )
+    }
+    reports = list(Report.objects.filter(seller=seller, report_id__in=ids))
+    for report in reports:
+        found = sums.get(report.report_id, {})
+        report.returns_sum = found.get("returns") or ZERO
+        report.commission_sum = found.get("commission") or ZERO
+        report.rows_count = found.get("rows", 0)
+        report.rows_created = found.get("created")
+    Report.objects.bulk_update(
+        reports, ["returns_sum", "commission_sum", "rows_count", "rows_created"]
+    )

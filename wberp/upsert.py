@@ -2,7 +2,8 @@
 
     written = upsert_rows(Order, rows, key=("seller", "srid"), newer="last_change_date")
 
-`rows` are dicts of field name -> value, every one with the same fields. A row whose key is
+`rows` are dicts of field name -> value, every one with the same fields; a field they leave
+out takes its database default on insert and is left alone on update. A row whose key is
 not stored yet is inserted; a stored one is overwritten only when the incoming row is at least
 as new (`newer`, when given) and differs in some column, so that re-reading a page (the sync's
 overlap, a retried task) writes nothing. The return value counts the rows inserted or changed.
@@ -32,14 +33,19 @@ class Upsert:
     """The statements of one model's upsert, built once per model and database vendor."""
 
     model: type[Model]
+    given: frozenset[str]  # the fields the rows have values for
     key: tuple[str, ...]
     newer: str | None = None
     update: tuple[str, ...] | None = None
 
     @cached_property
     def fields(self) -> list[Field]:
-        """Every stored column but the primary key, in the model's order."""
-        return [f for f in self.model._meta.concrete_fields if not f.primary_key]
+        """The columns the rows give, in the model's order."""
+        return [
+            f
+            for f in self.model._meta.concrete_fields
+            if not f.primary_key and (f.attname in self.given or f.name in self.given)
+        ]
 
     @cached_property
     def columns(self) -> list[str]:
@@ -85,7 +91,9 @@ def upsert_rows(
     `update` limits what a stored row takes from the incoming one (default: every field)."""
     if not rows:
         return 0
-    plan = _plan(model, tuple(key), newer, None if update is None else tuple(update))
+    plan = _plan(
+        model, frozenset(rows[0]), tuple(key), newer, None if update is None else tuple(update)
+    )
     connection = connections[using]
     values = _values(plan, rows, connection)
     with transaction.atomic(using=using):
@@ -97,11 +105,11 @@ def upsert_rows(
 _PLANS: dict[tuple, Upsert] = {}
 
 
-def _plan(model: type[Model], key: tuple[str, ...], newer, update) -> Upsert:
+def _plan(model: type[Model], *options) -> Upsert:
     """The model's statements, built on first use (their SQL is the same every batch)."""
-    found = _PLANS.get((model, key, newer, update))
+    found = _PLANS.get((model, *options))
     if found is None:
-        found = _PLANS[(model, key, newer, update)] = Upsert(model, key, newer, update)
+        found = _PLANS[(model, *options)] = Upsert(model, *options)
     return found
 
 

@@ -35,6 +35,9 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # A cabinet's data, under its page.
+    path("sellers/<str:sid>/", include("sales.urls")),
+    path("sellers/<str:sid>/finance/", include("finance.urls")),
     path("sellers/", include("sellers.urls")),
     path("tokens/", include("tokens.urls")),
     path("api/v1/", api.urls),

@@ -9,12 +9,7 @@ import pytest
 
 from finance.models import Report, ReportRow
 from finance.reconciliation import reconcile
-from finance.services import report_headers_store, report_rows_store
 from sales.models import Sale
-from sales.services import orders_store, sales_store
-from wbapi.methods.finance import REPORT_ROWS, REPORTS, ReportRowsCursor, ReportsCursor
-from wbapi.methods.statistics import ORDERS_METHOD, SALES_METHOD, ChangesCursor, ChangesPager
-from wbapi.moscow import parse_moment
 
 pytestmark = pytest.mark.django_db
 PAGE_ROWS = 2000
@@ -22,19 +17,8 @@ FIRST, LAST = date(2024, 1, 29), date(2026, 3, 2)
 
 
 @pytest.fixture
-def synced(wb_cabinet):
-    """The cabinet with its orders, sales, report rows and headers all stored."""
-    seller, start = wb_cabinet.seller, ChangesCursor(parse_moment("2025-01-01T00:00:00"))
-    wb_cabinet.wb.configure(wb_cabinet.sid, page_rows=PAGE_ROWS, orders_per_day=6)
-    orders, _ = wb_cabinet.records(ChangesPager(ORDERS_METHOD, page_rows=PAGE_ROWS), start)
-    orders_store(seller=seller, records=orders)
-    sales, _ = wb_cabinet.records(ChangesPager(SALES_METHOD, page_rows=PAGE_ROWS), start)
-    sales_store(seller=seller, records=sales)
-    rows, _ = wb_cabinet.records(REPORT_ROWS, ReportRowsCursor(FIRST, LAST, limit=5000))
-    report_rows_store(seller=seller, records=rows, period="weekly")
-    headers, _ = wb_cabinet.records(REPORTS, ReportsCursor(FIRST, LAST))
-    report_headers_store(seller=seller, records=headers, period="weekly")
-    return wb_cabinet
+def synced(synced_cabinet):
+    return synced_cabinet
 
 
 def latest_report(seller) -> Report:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from finance.models import Report, ReportRow
-from finance.services import report_headers_store, report_rows_store
+from finance.services import report_headers_store, report_rows_store, report_summaries_update
 from wbapi.methods.finance import REPORT_ROWS, REPORTS, ReportRowsCursor, ReportsCursor
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +119,16 @@ def test_money_is_stored_to_the_kopeck(wb_cabinet):
         sale["docTypeName"],
         sale["sku"],
     )
+
+
+def test_a_reports_returns_commission_and_rows_are_summed_into_its_header(wb_cabinet):
+    sync_rows(wb_cabinet)
+    report_ids = {row["reportId"] for row in wb_cabinet.truth("finance_rows")}
+    report_summaries_update(seller=wb_cabinet.seller, report_ids=report_ids)
+    for report in Report.objects.filter(seller=wb_cabinet.seller):
+        rows = [r for r in wb_cabinet.truth("finance_rows") if r["reportId"] == report.report_id]
+        returns = [Decimal(r["retailAmount"]) for r in rows if r["docTypeName"] == "Возврат"]
+        assert report.returns_sum == sum(returns, Decimal(0))
+        assert report.commission_sum == sum(Decimal(r["ppvzSalesCommission"]) for r in rows)
+        assert report.rows_count == len(rows)
+    assert Report.objects.filter(seller=wb_cabinet.seller, returns_sum__gt=0).exists()

@@ -104,6 +104,11 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "api:wb_token_update": (API_TOKENS, API_NOT_ALLOWED),
     "api:wb_token_delete": (API_TOKENS, API_NOT_ALLOWED),
     "api:wb_token_check": (API_NOT_ALLOWED, API_TOKENS),
+    # A cabinet's orders, sales and finance reports: for whoever may view them.
+    "sales:orders": (SUPERUSER, STAFF_ONLY_GET),
+    "sales:sales": (SUPERUSER, STAFF_ONLY_GET),
+    "finance:reports": (SUPERUSER, STAFF_ONLY_GET),
+    "finance:report": (SUPERUSER, STAFF_ONLY_GET),
     # The admin site
     "admin:index": (STAFF, STAFF),
     # Its own login is no side door: anonymous visitors go to ours.

@@ -84,6 +84,10 @@ class Samples:
             return str(self.token.pk)
         if route.startswith("sellers/") and param == "sid":
             return self.token.seller.sid
+        if route.startswith("sellers/") and param == "report_id":
+            from finance.models import Report
+
+            return str(self.row(Report).report_id)
         raise LookupError(f"No sample value for <{param}> in {route}: add one to urlcrawl.py")
 
     def row(self, model: type[Model]):

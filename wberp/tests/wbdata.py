@@ -3,7 +3,7 @@
 of their own whose rate limits pass in milliseconds."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -60,3 +60,39 @@ def wb_cabinet(wb_data_emulator, db):
     client = WBClient(token, base_url=wb_data_emulator.base_url, max_retry_wait=1.0)
     yield WBCabinet(seller=seller, wb=wb_data_emulator, client=client)
     wb_data_emulator.reset()
+
+
+SYNCED_PAGE_ROWS = 2000
+
+
+@pytest.fixture
+def synced_cabinet(wb_cabinet):
+    """The cabinet (6 orders a day) with its orders, sales, report rows, headers and the
+    reports' summaries all stored, as a finished sync leaves them."""
+    from finance.services import (
+        report_headers_store,
+        report_rows_store,
+        report_summaries_update,
+    )
+    from sales.services import orders_store, sales_store
+    from wbapi.methods.finance import REPORT_ROWS, REPORTS, ReportRowsCursor, ReportsCursor
+    from wbapi.methods.statistics import (
+        ORDERS_METHOD,
+        SALES_METHOD,
+        ChangesCursor,
+        ChangesPager,
+    )
+
+    seller, start = wb_cabinet.seller, ChangesCursor(WB_DATA_NOW - timedelta(days=365))
+    wb_cabinet.wb.configure(wb_cabinet.sid, page_rows=SYNCED_PAGE_ROWS, orders_per_day=6)
+    pager = ChangesPager(ORDERS_METHOD, page_rows=SYNCED_PAGE_ROWS)
+    orders_store(seller=seller, records=wb_cabinet.records(pager, start)[0])
+    pager = ChangesPager(SALES_METHOD, page_rows=SYNCED_PAGE_ROWS)
+    sales_store(seller=seller, records=wb_cabinet.records(pager, start)[0])
+    first, last = date(2024, 1, 29), WB_DATA_NOW.date()
+    rows, _ = wb_cabinet.records(REPORT_ROWS, ReportRowsCursor(first, last, limit=5000))
+    report_rows_store(seller=seller, records=rows, period="weekly")
+    headers, _ = wb_cabinet.records(REPORTS, ReportsCursor(first, last))
+    report_headers_store(seller=seller, records=headers, period="weekly")
+    report_summaries_update(seller=seller, report_ids={row.report_id for row in rows})
+    return wb_cabinet

@@ -1,0 +1,156 @@
+"""A cabinet's orders and sales pages: filters, search, totals, pages without counting,
+bad input as a list, never an error, and the same number of queries whatever the rows."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from conftest import client_for
+from sales.models import Order, Sale
+from sales.views import PAGE_SIZE
+from wbapi.moscow import MOSCOW
+from wberp.tests.wbdata import WB_DATA_NOW
+
+pytestmark = pytest.mark.django_db
+WEEK = {
+    "date_from": (WB_DATA_NOW - timedelta(days=6)).date().isoformat(),
+    "date_to": WB_DATA_NOW.date().isoformat(),
+}
+
+
+@pytest.fixture
+def reader(make_user):
+    """Staff who may view orders and sales, reading English."""
+    user = make_user("sales-reader", staff=True, perms=["sales.view_order", "sales.view_sale"])
+    client = client_for(user)
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def orders_url(seller) -> str:
+    return reverse("sales:orders", args=[seller.sid])
+
+
+def sales_url(seller) -> str:
+    return reverse("sales:sales", args=[seller.sid])
+
+
+def test_the_orders_of_the_chosen_days_are_listed_newest_first_with_their_totals(
+    synced_cabinet, reader
+):
+    seller = synced_cabinet.seller
+    response = reader.get(orders_url(seller), WEEK)
+    assert response.status_code == 200
+    shown = response.context["window"].rows
+    week = Order.objects.filter(seller=seller, date__date__gte=WEEK["date_from"])
+    assert [order.srid for order in shown] == [
+        order.srid for order in week.order_by("-date", "-id")[:PAGE_SIZE]
+    ]
+    totals = response.context["totals"]
+    assert totals["count"] == week.count()
+    assert totals["price_with_disc"] == sum(order.price_with_disc for order in week)
+    assert totals["cancelled"] == week.filter(is_cancel=True).count()
+    assert shown[0].srid.encode() in response.content
+
+
+@pytest.mark.parametrize("field", ["srid", "supplier_article", "nm_id", "barcode"])
+def test_search_finds_an_order_by_srid_vendor_code_nmid_or_barcode(synced_cabinet, reader, field):
+    order = Order.objects.filter(seller=synced_cabinet.seller).latest("date")
+    response = reader.get(orders_url(synced_cabinet.seller), {**WEEK, "q": getattr(order, field)})
+    found = response.context["window"].rows
+    assert order in found and all(getattr(row, field) == getattr(order, field) for row in found)
+
+
+def test_filters_narrow_the_list_and_its_totals(synced_cabinet, reader):
+    seller = synced_cabinet.seller
+    order = Order.objects.filter(seller=seller, is_cancel=True).latest("date")
+    day = order.date.astimezone(MOSCOW).date().isoformat()
+    filters = {"date_from": day, "date_to": day, "state": "cancelled"}
+    filters |= {"warehouse": order.warehouse_name, "region": order.region_name}
+    response = reader.get(orders_url(seller), filters)
+    rows = response.context["window"].rows
+    assert order in rows
+    assert all(row.is_cancel and row.warehouse_name == order.warehouse_name for row in rows)
+    assert response.context["totals"]["count"] == len(rows)
+
+
+def test_pages_follow_one_another_without_counting_rows(synced_cabinet, reader):
+    seller = synced_cabinet.seller
+    months = {"date_from": "2025-12-01", "date_to": WEEK["date_to"]}
+    first = reader.get(orders_url(seller), months).context["window"]
+    second = reader.get(orders_url(seller), {**months, "page": 2}).context["window"]
+    assert first.has_next and not first.has_previous and second.has_previous
+    assert not {o.pk for o in first.rows} & {o.pk for o in second.rows}
+    with CaptureQueriesContext(connection) as queries:
+        reader.get(orders_url(seller), {**months, "page": 2})
+    assert not [q for q in queries if "COUNT(" in q["sql"] and "LIMIT" not in q["sql"]][1:]
+
+
+def test_the_number_of_queries_does_not_grow_with_the_rows(synced_cabinet, reader):
+    seller = synced_cabinet.seller
+    counts = []
+    for days in (1, 60):
+        since = (WB_DATA_NOW - timedelta(days=days)).date().isoformat()
+        with CaptureQueriesContext(connection) as queries:
+            reader.get(orders_url(seller), {"date_from": since, "date_to": WEEK["date_to"]})
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"date_from": "yesterday", "date_to": "2026-02-31", "page": "x"},
+        {"q": "x" * 500, "state": "gone", "page": "-3"},
+        {"q": "9" * 40},  # a number too big for nmID
+        {"date_from": "2026-03-02", "date_to": "2026-01-01"},  # backwards: swapped
+        {"warehouse": "Склад \u202e", "region": "<script>"},
+    ],
+)
+def test_bad_input_still_shows_a_list(synced_cabinet, reader, query):
+    response = reader.get(orders_url(synced_cabinet.seller), query)
+    assert response.status_code == 200
+    assert b"<script>" not in response.content
+
+
+def test_htmx_gets_only_the_results(synced_cabinet, reader):
+    response = reader.get(orders_url(synced_cabinet.seller), WEEK, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.content.lstrip().startswith(b'<div id="results">')
+
+
+def test_an_unknown_cabinet_is_not_found(reader, db):
+    assert reader.get(reverse("sales:orders", args=["no-such-sid"])).status_code == 404
+
+
+def test_staff_without_the_permission_is_refused(synced_cabinet, make_user):
+    client = client_for(make_user("only-orders", staff=True, perms=["sales.view_order"]))
+    assert client.get(orders_url(synced_cabinet.seller)).status_code == 200
+    assert client.get(sales_url(synced_cabinet.seller)).status_code == 403
+
+
+def test_sales_and_returns_are_listed_apart_or_together_with_net_totals(synced_cabinet, reader):
+    seller = synced_cabinet.seller
+    months = {"date_from": "2025-11-01", "date_to": WEEK["date_to"]}
+    both = reader.get(sales_url(seller), months).context
+    returns = reader.get(sales_url(seller), {**months, "state": "returns"}).context
+    assert both["totals"]["returns"] == returns["totals"]["returns"] > 0
+    assert all(row.is_return for row in returns["window"].rows)
+    period = Sale.objects.filter(seller=seller, date__date__gte="2025-11-01")
+    assert both["totals"]["for_pay"] == sum((s.for_pay for s in period), Decimal(0))
+    sale = period.filter(is_return=True).first()
+    found = reader.get(sales_url(seller), {**months, "q": sale.sale_id}).context["window"].rows
+    assert found == [sale]
+
+
+def test_the_pages_speak_russian(synced_cabinet, make_user):
+    user = make_user("ru-reader", staff=True, perms=["sales.view_order", "sales.view_sale"])
+    client = client_for(user)
+    client.cookies["django_language"] = "ru"
+    page = client.get(orders_url(synced_cabinet.seller), WEEK).content.decode()
+    assert '<h1 class="long-name">Заказы:' in page
+    assert "Продажи и возвраты" in client.get(sales_url(synced_cabinet.seller)).content.decode()

@@ -1,0 +1,78 @@
+"""A cabinet's orders and its sales and returns: filtered lists with their totals."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from sellers.selectors import visible_sellers
+
+from .forms import OrderFilterForm, SaleFilterForm, TradeFilterForm
+from .freshness import freshness_of
+from .selectors import order_totals, orders_of, sale_totals, sales_of, window
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class TradePage:
+    """What tells the orders page from the sales page."""
+
+    dataset: str
+    heading: Promise
+    form: type[TradeFilterForm]
+    rows: Any  # (seller, filters) -> QuerySet
+    totals: Any  # QuerySet -> dict
+    template: str
+
+
+ORDERS = TradePage(
+    "orders", _("Orders"), OrderFilterForm, orders_of, order_totals, "sales/orders.html"
+)
+SALES = TradePage(
+    "sales", _("Sales and returns"), SaleFilterForm, sales_of, sale_totals, "sales/sales.html"
+)
+
+
+def page_number(request: HttpRequest) -> int:
+    text = request.GET.get("page", "")
+    return int(text) if text.isdigit() and 0 < int(text) < 100_000 else 1
+
+
+def trade_page(request: HttpRequest, sid: str, page: TradePage) -> HttpResponse:
+    seller = get_object_or_404(visible_sellers(request.user), sid=sid)
+    form = page.form(request.GET)
+    filters = form.filters()
+    rows = page.rows(seller, filters)
+    context = {
+        "seller": seller,
+        "heading": page.heading,
+        "current": page.dataset,
+        "form": form,
+        "filters": filters,
+        "window": window(rows, page_number(request), PAGE_SIZE),
+        "totals": page.totals(rows),
+        "freshness": freshness_of(seller, page.dataset),
+    }
+    template = f"{page.template}#results" if request.htmx else page.template
+    return render(request, template, context)
+
+
+@never_cache
+@require_GET
+@permission_required("sales.view_order", raise_exception=True)
+def order_list(request: HttpRequest, sid: str) -> HttpResponse:
+    return trade_page(request, sid, ORDERS)
+
+
+@never_cache
+@require_GET
+@permission_required("sales.view_sale", raise_exception=True)
+def sale_list(request: HttpRequest, sid: str) -> HttpResponse:
+    return trade_page(request, sid, SALES)
