@@ -4,15 +4,18 @@ Validation errors keep django-ninja's shape, `{"detail": [...]}` with 422. A ref
 token desk keeps its stable code beside the words, so that programs need not read them.
 """
 
+import math
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from pydantic import ConfigDict
 
 from tokens.exceptions import TokenError
 
-from .auth import InvalidAPIToken
+from .auth import InvalidAPIToken, LockedOut
 
 # Refusals that say the request clashes with what is stored.
 CONFLICT_CODES = frozenset({"duplicate", "same_token", "other_seller"})
@@ -49,6 +52,10 @@ class Refusal(Schema):
     )
 
 
+# Answers any operation may give besides its own: documented on each.
+DENIED = {401: Error, 403: Error, 422: Invalid, 429: Error}
+
+
 def token_error_status(error: TokenError) -> int:
     if error.code in CONFLICT_CODES:
         return 409
@@ -82,8 +89,17 @@ def install_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Throttled)
     def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
-        response = api.create_response(request, {"detail": str(exc)}, status=429)
-        response["Retry-After"] = str(exc.wait)
+        wait = math.ceil(exc.wait or 1)
+        if isinstance(exc, LockedOut):
+            detail = str(exc)
+        else:
+            detail = ngettext(
+                "Too many requests with this API token. Try again in %(seconds)d second.",
+                "Too many requests with this API token. Try again in %(seconds)d seconds.",
+                wait,
+            ) % {"seconds": wait}
+        response = api.create_response(request, {"detail": detail}, status=429)
+        response["Retry-After"] = str(wait)
         return response
 
     @api.exception_handler(Http404)

@@ -5,6 +5,8 @@ from ninja import NinjaAPI, Swagger
 
 from .auth import allowed
 from .errors import install_handlers
+from .sellers import router as sellers_router
+from .throttling import APITokenThrottle
 from .wb_tokens import router as wb_tokens_router
 
 api = NinjaAPI(
@@ -18,8 +20,10 @@ api = NinjaAPI(
     urls_namespace="api",
     # Staff only unless an operation asks for more (each names its page's permission).
     auth=allowed(),
+    throttle=[APITokenThrottle()],
     docs=Swagger(settings={"persistAuthorization": False, "tryItOutEnabled": False}),
     docs_decorator=require_GET,
 )
 install_handlers(api)
 api.add_router("/wb-tokens/", wb_tokens_router, tags=["WB tokens"])
+api.add_router("/sellers/", sellers_router, tags=["Seller cabinets"])

@@ -16,13 +16,11 @@ from tokens.selectors import countable_statuses, tokens_matching, with_key_id
 from tokens.services import token_check, token_create, token_delete, token_update
 
 from .auth import allowed
-from .errors import Error, Invalid, Refusal
+from .errors import DENIED, Error, Refusal
 from .schemas import TokenListQuery, WBTokenCreate, WBTokenPublic, WBTokensPublic, WBTokenUpdate
 
 router = Router()
 
-# Documented answers besides success, for every operation of this router.
-DENIED = {401: Error, 403: Error, 422: Invalid, 429: Error}
 REFUSED = {400: Refusal, 409: Refusal, 503: Refusal}
 
 

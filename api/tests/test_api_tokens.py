@@ -280,3 +280,18 @@ def test_log_redaction_hides_an_api_tokens_secret_even_cut_short():
         "GET /?q=wberp_0123456789ab_<hidden> wberp_0123456789ab_<hidden>"
     )
     assert looks_like_token(raw)
+
+
+def test_a_token_making_too_many_requests_gets_429_with_retry_after(owner, settings):
+    settings.API_TOKEN_RATE = "3/min"
+    _token, raw = api_token_create(user=owner, name="busy")
+    _token, other = api_token_create(user=owner, name="calm")
+    assert [bearer(raw).get(TOKENS).status_code for _call in range(3)] == [200] * 3
+    refused = bearer(raw).get(TOKENS)
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert "Too many requests with this API token" in refused.json()["detail"]
+    assert bearer(other).get(TOKENS).status_code == 200  # each token has its own count
+    session = Client()
+    session.force_login(owner)
+    assert all(session.get(TOKENS).status_code == 200 for _call in range(5))  # people: none

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from api.services import api_token_create
+from tokens.models import WBToken
 from tokens.tests.test_browser import (  # noqa: F401 - fixtures, used by name
     app,
     browser,
@@ -55,6 +56,18 @@ def test_an_operation_runs_from_swagger_ui_with_the_session(docs: Page):
     responses = operation.locator(".live-responses-table tbody")
     expect(responses.locator(".response-col_status").first).to_have_text("200")
     expect(responses).to_contain_text("Shop seen through Swagger")
+
+
+def test_a_write_from_swagger_ui_carries_the_csrf_token(docs: Page):
+    token = WBToken.objects.get()
+    operation = docs.locator("#operations-WB_tokens-api_wb_tokens_delete_token")
+    operation.locator(".opblock-summary").click()
+    operation.get_by_role("button", name="Try it out").click()
+    operation.locator("input[placeholder='id']").fill(str(token.pk))
+    operation.get_by_role("button", name="Execute").click()
+    status = operation.locator(".live-responses-table tbody .response-col_status").first
+    expect(status).to_have_text("204")
+    assert not WBToken.objects.exists()
 
 
 @pytest.mark.parametrize("width", [375, 1366])

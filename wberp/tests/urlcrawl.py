@@ -82,7 +82,7 @@ class Samples:
             return str(self.row(APIToken).pk)
         if route.startswith("api/v1/wb-tokens/") and param == "id":
             return str(self.token.pk)
-        if route.startswith("sellers/") and param == "sid":
+        if route.startswith(("sellers/", "api/v1/sellers/")) and param == "sid":
             return self.token.seller.sid
         if route.startswith("sellers/") and param == "report_id":
             from finance.models import Report
