@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "ninja",
     "api",
     "monitoring",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +127,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "alerts.context_processors.notifications",
             ],
         },
     },
@@ -328,6 +330,22 @@ def ip_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 METRICS_ALLOWED_IPS = ip_networks("METRICS_ALLOWED_IPS")
+
+# --- Alerts -----------------------------------------------------------------
+# Mail for alerts and error reports: EMAIL_URL in django-environ's form, such as
+# smtp+tls://user:password@host:587 or consolemail:// (mails printed, for development).
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+EMAIL_BACKEND = EMAIL_CONFIG["EMAIL_BACKEND"]
+EMAIL_HOST = EMAIL_CONFIG["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = EMAIL_CONFIG["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = EMAIL_CONFIG["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = EMAIL_CONFIG["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = EMAIL_CONFIG.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = EMAIL_CONFIG.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 10  # seconds: a delivery job must not hang on a silent mail server
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="wberp@localhost")
+# Where wberp is served (https://erp.example.com), for the links in e-mails and webhooks.
+ALERTS_SITE_URL = env.str("ALERTS_SITE_URL", default="")
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

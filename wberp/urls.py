@@ -40,6 +40,7 @@ urlpatterns = [
     path("sellers/<str:sid>/finance/", include("finance.urls")),
     path("sellers/", include("sellers.urls")),
     path("tokens/", include("tokens.urls")),
+    path("notifications/", include("alerts.urls")),
     path("api/v1/", api.urls),
     # The admin's own page would check the old password without the lockout: one door only.
     path(

@@ -93,6 +93,12 @@ EXPECTED: dict[str, tuple[str, str]] = {
     # The seller cabinets
     "sellers:list": (TOKENS, STAFF_ONLY_GET),
     "sellers:detail": (TOKENS, STAFF_ONLY_GET),
+    # Each user's own notifications and alert settings; another's notification is not found.
+    "alerts:notifications": (STAFF, STAFF_ONLY_GET),
+    "alerts:read": (STAFF_ONLY_GET, NOT_FOUND),
+    "alerts:read_all": (STAFF_ONLY_GET, STAFF_REDIRECT),
+    "alerts:settings": (STAFF, STAFF_REDIRECT),
+    "alerts:new_secret": (STAFF_ONLY_GET, STAFF_REDIRECT),
     # The REST API. Its patterns of one route share one view, which dispatches by method.
     "api:api-root": (NOT_FOUND, NOT_FOUND),
     "api:openapi-json": (STAFF, STAFF_ONLY_GET),
@@ -141,6 +147,13 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "axes", "accessfailurelog", view=SUPERUSER, add=NOBODY, change_post=SUPERUSER_REDIRECT
     ),
     **model_admin("tokens", "wbtoken", view=TOKENS, add=TOKENS, change_post=TOKENS),
+    # What fired and what was sent: read-only records, which nobody may change or delete.
+    **model_admin(
+        "alerts", "alertstate", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
+    ),
+    **model_admin(
+        "alerts", "delivery", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
+    ),
     # Cabinets come with their first token and WB fills them in: nothing to add or edit by
     # hand. The manager may view them; only the superuser may delete one (a cabinet with
     # tokens is protected, so its delete page only says so).

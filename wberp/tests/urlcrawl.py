@@ -17,6 +17,7 @@ from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils.timezone import now
 
+from alerts.models import Notification
 from api.models import APIToken
 from tokens.models import CheckBatch, WBToken
 
@@ -82,6 +83,8 @@ class Samples:
             return str(self.row(APIToken).pk)
         if route.startswith("api/v1/wb-tokens/") and param == "id":
             return str(self.token.pk)
+        if route.startswith("notifications/") and param == "pk":
+            return str(self.row(Notification).pk)
         if route.startswith(("sellers/", "api/v1/sellers/")) and param == "sid":
             return self.token.seller.sid
         if route.startswith("sellers/") and param == "report_id":
@@ -118,6 +121,7 @@ def make_objects(token: WBToken) -> Samples:
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django_tasks_db.models import DBTaskResult
 
+    from alerts.models import AlertState, Delivery
     from finance.models import Report, ReportRow
     from jobs.models import PeriodicJob
     from sales.models import Order, Sale
@@ -156,5 +160,19 @@ def make_objects(token: WBToken) -> Samples:
             seller=token.seller, report_id=1, date_from=now().date(), date_to=now().date()
         ),
         ReportRow.objects.create(seller=token.seller, report_id=1, rrd_id=1),
+    ]
+    # Another user's notification: nobody who crawls may read it.
+    state = AlertState.objects.create(
+        rule="token_failing",
+        subject=str(token.pk),
+        seller=token.seller,
+        fired_at=now(),
+        details={"token": token.name, "token_id": str(token.pk), "status": "invalid"},
+    )
+    notification = Notification.objects.create(user=visited_user, state=state, created_at=now())
+    rows += [
+        state,
+        notification,
+        Delivery.objects.create(notification=notification, channel="email", next_attempt_at=now()),
     ]
     return Samples(token=token, rows={type(row): row for row in rows})

@@ -1,0 +1,60 @@
+"""The notifications and alert settings pages in a real browser (see tokens/tests/test_browser):
+at a phone's width and a laptop's, light and dark, no console error, no CSP violation."""
+
+import pytest
+import time_machine
+from playwright.sync_api import expect
+
+from alerts.services import alerts_evaluate
+from tokens.tests.test_browser import (  # noqa: F401 - the browser fixtures of the token pages
+    app,
+    browser,
+    browser_context_args,
+    browser_type,
+    browser_type_launch_args,
+    console,
+    launch_browser,
+    overflow,
+    playwright,
+    visit_as,
+)
+
+from .conftest import START
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LONG_NAME = "Магазин с очень длинным названием, которое не помещается в строку " * 2
+
+
+@pytest.fixture
+def notified(owner, subscribe, token_expiring):
+    subscribe(owner, channels=("email",))
+    token_expiring(2, name=LONG_NAME)
+    with time_machine.travel(START, tick=False):
+        alerts_evaluate()
+    return owner
+
+
+@pytest.mark.parametrize("width", [375, 1366])
+def test_both_pages_fit_the_window_light_and_dark(page, visit_as, notified, width):  # noqa: F811
+    page.set_viewport_size({"width": width, "height": 800})
+    visit_as(notified, "/notifications/")
+    too_wide = {}
+    for url in ("/notifications/", "/notifications/?show=unread", "/notifications/settings/"):
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            page.goto(url)
+            if overflow(page) > 0:
+                too_wide[f"{url} {scheme}"] = overflow(page)
+    assert too_wide == {}
+
+
+def test_marking_read_updates_the_row_and_the_count_in_place(page, visit_as, notified):  # noqa: F811
+    visit_as(notified, "/notifications/")
+    count = page.locator("#nav-notifications .nav-count")
+    expect(count).to_contain_text("3")
+    first = page.locator("li.notification.unread").first
+    first.get_by_role("button").click()
+    expect(page.locator("li.notification.unread")).to_have_count(2)
+    expect(count).to_contain_text("2")
+    assert page.url.endswith("/notifications/")  # no reload: htmx swapped the row
