@@ -76,5 +76,7 @@ def report_message(title: str, details: dict) -> Message:
             )
             % {"count": details["not_in_report"]}
         )
-    path = reverse("admin:finance_report_change", args=[details["report_pk"]])
+    path = reverse(
+        "finance:report", kwargs={"sid": details["sid"], "report_id": details["report_id"]}
+    )
     return Message(title=title, text=f"{text % values} {'; '.join(problems)}.", path=path)

@@ -69,7 +69,7 @@ def reports_unreconciled(now: datetime) -> Iterator[Condition]:
                 report.seller_id,
                 {
                     "report_id": report.report_id,
-                    "report_pk": report.pk,
+                    "sid": report.seller.sid,
                     "seller": report.seller.display_name,
                     "date_from": report.date_from.isoformat(),
                     "date_to": report.date_to.isoformat(),
