@@ -1,5 +1,8 @@
 import sys
 
-from bench.run import main
+if sys.argv[1:2] == ["sync"]:
+    from bench.sync import main
+else:
+    from bench.run import main
 
 sys.exit(main())

@@ -87,6 +87,13 @@ def block(bucket: Bucket, until: datetime, *, now: datetime | None = None) -> No
         row.save(update_fields=["tokens", "refilled_at", "blocked_until"])
 
 
+def free_at(bucket: Bucket, *, now: datetime | None = None) -> datetime:
+    """When the bucket can next serve a request (`now` if it can at once); a plain read."""
+    now = now or timezone.now()
+    row = RateBucket.objects.filter(_keys([bucket])).first()
+    return now if row is None else max(now, _available_at(row, bucket, now, 1))
+
+
 def blocked_until(buckets: list[Bucket], *, now: datetime | None = None) -> datetime | None:
     """Until when the longest 429 wait among these buckets lasts, if one lasts now."""
     waits = RateBucket.objects.filter(_keys(buckets), blocked_until__gt=now or timezone.now())

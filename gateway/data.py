@@ -44,9 +44,11 @@ from .validation import UNAVAILABLE_CODES
 
 @dataclass
 class Fetch:
-    """One page fetched for a seller: the page, the token it was read with, the requests."""
+    """One page fetched for a seller: the page, the token it was read with, the requests, and
+    the budget's bucket it drew on (whose next free slot says when the next page may go)."""
 
     token_id: Any
+    bucket: budget.Bucket
     records: list[RequestRecord] = field(default_factory=list)
     page: Page | None = None
 
@@ -71,7 +73,7 @@ def fetched_page(*, seller: Seller, pager: Pager, cursor: Any) -> Iterator[Fetch
     bucket = budget.bucket_for(seller.sid, spec.limit_group, token_type=token.token_type, host=host)
     if until := budget.take([bucket]):
         raise RateBudgetExhausted(until)
-    fetch = Fetch(token_id=token.pk)
+    fetch = Fetch(token_id=token.pk, bucket=bucket)
     try:
         with wb_call_slot():
             fetch.page = read_page(token, pager, cursor, fetch.records)

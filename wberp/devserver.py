@@ -5,8 +5,9 @@
 `make run` and `make demo` (which adds --emulator-port) call this. First every port it
 needs is checked: a busy one gets one clear message and nothing starts. Then it migrates
 the database and creates the superuser named in .env, and starts its children: the WB
-emulator (demo only; its demo tokens are printed once it answers), `manage.py runserver`
-and `manage.py db_worker`, every line of their output prefixed with the child's name.
+emulator (demo only, with WB's clock sped up in it and in the app alike; its demo tokens are
+printed once it answers), `manage.py runserver` and `manage.py db_worker` (which syncs each
+cabinet once a token is added), every line of their output prefixed with the child's name.
 Ctrl-C (SIGINT) or SIGTERM stops them all, and so does any one of them ending.
 
 Standard library only, and no Django: it only starts processes. Each child runs in a
@@ -36,6 +37,11 @@ RUNNER = "devserver"
 STOP_GRACE = 10.0
 EMULATOR_STARTUP = 15.0
 POLL = 0.1
+# The demo runs WB's clock this much faster, in the emulator (--speed) and in the app's rate
+# budget alike (WB_RATE_SPEED, development only): a demo cabinet syncs in seconds. Its worker
+# ticks often, so that a pasted token's cabinet starts syncing at once.
+DEMO_SPEED = "20"
+DEMO_TICK_SECONDS = "2"
 
 
 class Output:
@@ -222,6 +228,8 @@ def serve(args: argparse.Namespace, output: Output) -> int:
         if not start_emulator(runner, args.emulator_port):
             return runner.finish()
         env["WB_API_BASE_URL"] = f"http://127.0.0.1:{args.emulator_port}/{{host}}"
+        env["WB_RATE_SPEED"] = DEMO_SPEED
+        env["JOBS_TICK_SECONDS"] = DEMO_TICK_SECONDS
     output.line(
         RUNNER,
         f"wberp is at http://{args.host}:{args.port}/: log in as the superuser above, "
@@ -234,7 +242,7 @@ def serve(args: argparse.Namespace, output: Output) -> int:
 
 def start_emulator(runner: Runner, port: int) -> bool:
     """Start the WB emulator; once it answers, print its demo tokens."""
-    runner.start(Child("wb", (*EMULATOR, "--port", str(port))))
+    runner.start(Child("wb", (*EMULATOR, "--port", str(port), "--speed", DEMO_SPEED)))
     if not runner.wait_until(lambda: accepts("127.0.0.1", port), EMULATOR_STARTUP):
         if not runner.stopping.is_set() and runner.ended() is None:
             runner.output.line(RUNNER, f"the WB emulator did not answer on port {port}")

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "api",
     "monitoring",
     "alerts",
+    "sync",
+    "catalog",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +181,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Seconds between two ticks of a worker: each tick enqueues the periodic jobs that are due.
 JOBS_TICK_SECONDS = positive_seconds("JOBS_TICK_SECONDS", default=10.0)
+# A sync task holds its stream this long: longer than reading and storing one page may take
+# (WB_API_DATA_DEADLINE and the upsert); a task not done by then is presumed lost.
+SYNC_LEASE_SECONDS = positive_seconds("SYNC_LEASE_SECONDS", default=900.0)
+# The datasets to sync (e.g. cards,prices); unset: every one; "none": none.
+SYNC_DATASETS = env.list("SYNC_DATASETS", default=None)
+if SYNC_DATASETS == ["none"]:
+    SYNC_DATASETS = []
+# The longest back-off of a stream after transient errors in a row.
+SYNC_BACKOFF_CAP_SECONDS = positive_seconds("SYNC_BACKOFF_CAP_SECONDS", default=3600.0)
 
 # --- Authentication ---------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -282,6 +293,11 @@ WB_API_DEADLINE = env.float("WB_API_DEADLINE", default=20.0)
 # background tasks, never in a web request: they get their own, longer bounds.
 WB_API_DATA_READ_TIMEOUT = env.float("WB_API_DATA_READ_TIMEOUT", default=60.0)
 WB_API_DATA_DEADLINE = env.float("WB_API_DATA_DEADLINE", default=600.0)
+if SYNC_LEASE_SECONDS <= WB_API_DATA_DEADLINE:
+    raise ImproperlyConfigured(
+        "SYNC_LEASE_SECONDS must be longer than WB_API_DATA_DEADLINE: a sync task holds its "
+        "stream for longer than one page may take."
+    )
 WB_API_MAX_CONCURRENCY = env.int("WB_API_MAX_CONCURRENCY", default=2)
 # Seconds a request waits for a free WB call slot before it is told to try again.
 WB_API_SLOT_WAIT = env.float("WB_API_SLOT_WAIT", default=1.0)

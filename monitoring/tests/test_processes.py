@@ -55,6 +55,7 @@ def task_workers(tmp_path: Path, wb) -> WorkerProcesses:
     return WorkerProcesses(
         tmp_path,
         DEBUG="true",  # the emulator's address and its speed are for development only
+        SYNC_DATASETS="none",  # only the checks' requests: no sync beside them
         WB_API_BASE_URL=wb.base_url,
         WB_RATE_SPEED=str(settings.WB_RATE_SPEED),
         WB_API_READ_TIMEOUT="5",

@@ -181,6 +181,23 @@ EXPECTED: dict[str, tuple[str, str]] = {
     **model_admin(
         "finance", "reportrow", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
     ),
+    # The catalogue and the sync's streams and runs: written by the sync, read-only here.
+    **model_admin(
+        "catalog", "product", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
+    ),
+    **model_admin(
+        "catalog", "price", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
+    ),
+    **model_admin(
+        "catalog", "warehouse", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
+    ),
+    **model_admin(
+        "catalog", "stock", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
+    ),
+    **model_admin(
+        "sync", "syncstream", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
+    ),
+    **model_admin("sync", "syncrun", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY),
     **model_admin(
         "django_tasks_database",
         "dbtaskresult",

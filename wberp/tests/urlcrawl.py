@@ -122,9 +122,11 @@ def make_objects(token: WBToken) -> Samples:
     from django_tasks_db.models import DBTaskResult
 
     from alerts.models import AlertState, Delivery
+    from catalog.models import Price, Product, Stock, Warehouse
     from finance.models import Report, ReportRow
     from jobs.models import PeriodicJob
     from sales.models import Order, Sale
+    from sync.models import SyncRun, SyncStream
 
     who = {"user_agent": "pytest", "ip_address": "192.0.2.1", "username": "someone"}
     who |= {"http_accept": "text/html", "path_info": "/accounts/login/"}
@@ -160,6 +162,14 @@ def make_objects(token: WBToken) -> Samples:
             seller=token.seller, report_id=1, date_from=now().date(), date_to=now().date()
         ),
         ReportRow.objects.create(seller=token.seller, report_id=1, rrd_id=1),
+        Product.objects.create(seller=token.seller, nm_id=1, changed_at=now()),
+        Price.objects.create(seller=token.seller, nm_id=1, chrt_id=1, changed_at=now()),
+        Warehouse.objects.create(seller=token.seller, warehouse_id=1, changed_at=now()),
+        Stock.objects.create(
+            seller=token.seller, kind="fbs", warehouse_id=1, chrt_id=1, quantity=3, changed_at=now()
+        ),
+        stream := SyncStream.objects.create(seller=token.seller, dataset="cards"),
+        SyncRun.objects.create(stream=stream, trigger="schedule", started_at=now()),
     ]
     # Another user's notification: nobody who crawls may read it.
     state = AlertState.objects.create(

@@ -1,0 +1,31 @@
+"""The catalogue in the admin: WB's data as the sync stored it, read-only."""
+
+from django.contrib import admin
+
+from wberp.readonly_admin import WBDataAdmin
+
+from .models import Price, Product, Stock, Warehouse
+
+
+@admin.register(Product)
+class ProductAdmin(WBDataAdmin):
+    list_display = ["nm_id", "vendor_code", "title", "brand", "subject_name", "seller"]
+    search_fields = ["=nm_id", "vendor_code", "title"]
+
+
+@admin.register(Price)
+class PriceAdmin(WBDataAdmin):
+    list_display = ["nm_id", "chrt_id", "price", "discounted_price", "discount", "seller"]
+    search_fields = ["=nm_id", "=chrt_id", "vendor_code"]
+
+
+@admin.register(Warehouse)
+class WarehouseAdmin(WBDataAdmin):
+    list_display = ["warehouse_id", "name", "office_id", "seller"]
+
+
+@admin.register(Stock)
+class StockAdmin(WBDataAdmin):
+    list_display = ["chrt_id", "kind", "warehouse_id", "warehouse_name", "quantity", "seller"]
+    list_filter = ["kind"]
+    search_fields = ["=chrt_id", "=nm_id"]

@@ -1,0 +1,191 @@
+"""Upserts for the datasets: rows keyed by WB's natural key, inserted or updated in bulk.
+
+`upsert(model, rows, keys=…, counts=…)` writes a batch of rows (dicts of column names) and
+counts the rows inserted and the rows whose values changed:
+
+- PostgreSQL streams the batch with COPY into a temporary staging table (one per table and
+  connection, emptied after each batch and at commit), then one `INSERT … SELECT … ON CONFLICT
+  DO UPDATE`; `xmax = 0` in RETURNING tells an inserted row from an updated one.
+- SQLite takes batched `INSERT … VALUES … ON CONFLICT DO UPDATE … RETURNING`; the keys already
+  present, counted first, tell inserts from updates.
+
+A row whose values did not change is still written when the model has `sync_pass` (the pass
+that saw it is stamped on it), but it keeps its `changed_at` and is not counted as updated.
+A model without `sync_pass` (sizes, barcodes) is only written when a value differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+
+from .registry import Counts
+
+# SQLite's limit on a statement's parameters is 32,766; a batch stays well below it.
+SQLITE_MAX_PARAMETERS = 30_000
+SQLITE_MAX_ROWS = 500
+# Column types whose Python values the database driver cannot take as they are.
+PREPARED_TYPES = {"JSONField", "DateTimeField", "DateField", "DecimalField"}
+STAMP_COLUMNS = ("sync_pass", "changed_at")
+
+
+def upsert(model: type[Model], rows: Iterable[dict], *, keys: Sequence[str], counts: Counts):
+    """Insert or update `rows` of `model` by the unique columns `keys`; add to `counts`."""
+    unique = deduplicated(rows, keys)
+    if not unique:
+        return
+    columns = list(unique[0])
+    statement = Upsert(model, columns, keys)
+    rows_out = [statement.prepare(row) for row in unique]
+    if connection.vendor == "postgresql":
+        inserted, updated = statement.run_postgresql(rows_out)
+    else:
+        inserted, updated = statement.run_sqlite(rows_out)
+    counts.add(inserted=inserted, updated=updated)
+
+
+def deduplicated(rows: Iterable[dict], keys: Sequence[str]) -> list[dict]:
+    """The rows, the last one of each key only: ON CONFLICT may not touch a row twice."""
+    by_key = {tuple(row[key] for key in keys): row for row in rows}
+    return list(by_key.values())
+
+
+class Upsert:
+    """The statements that upsert rows of `columns` into a model's table."""
+
+    def __init__(self, model: type[Model], columns: list[str], keys: Sequence[str]) -> None:
+        quote = connection.ops.quote_name
+        self.model = model
+        self.table = model._meta.db_table
+        self.columns = columns
+        self.keys = list(keys)
+        self.stamped = all(column in columns for column in STAMP_COLUMNS)
+        self.values = [c for c in columns if c not in self.keys and c not in STAMP_COLUMNS]
+        self.preparers = self._preparers()
+        self.q_table = quote(self.table)
+        self.q_columns = ", ".join(quote(c) for c in columns)
+        self.q_keys = ", ".join(quote(k) for k in self.keys)
+
+    def _preparers(self) -> list[Callable[[Any], Any] | None]:
+        fields = {field.column: field for field in self.model._meta.concrete_fields}
+        preparers: list[Callable[[Any], Any] | None] = []
+        for column in self.columns:
+            field = fields[column]
+            if field.get_internal_type() in PREPARED_TYPES:
+                preparers.append(lambda value, f=field: f.get_db_prep_save(value, connection))
+            else:
+                preparers.append(None)
+        return preparers
+
+    def prepare(self, row: dict) -> tuple:
+        return tuple(
+            value if prepare is None or value is None else prepare(value)
+            for prepare, value in zip(self.preparers, row.values(), strict=True)
+        )
+
+    def _differs(self) -> str:
+        """SQL: some value of the incoming row differs from the stored one (NULL-safe)."""
+        quote = connection.ops.quote_name
+        if not self.values:
+            return "FALSE"
+        return " OR ".join(
+            f"{self.q_table}.{quote(c)} IS DISTINCT FROM EXCLUDED.{quote(c)}" for c in self.values
+        )
+
+    def _on_conflict(self) -> str:
+        """The ON CONFLICT clause: values always set for a stamped model, else only if changed."""
+        quote = connection.ops.quote_name
+        sets = [f"{quote(c)} = EXCLUDED.{quote(c)}" for c in self.values]
+        if self.stamped:
+            sets.append(f"{quote('sync_pass')} = EXCLUDED.{quote('sync_pass')}")
+            sets.append(
+                f"{quote('changed_at')} = CASE WHEN {self._differs()} "
+                f"THEN EXCLUDED.{quote('changed_at')} ELSE {self.q_table}.{quote('changed_at')} END"
+            )
+            where = ""
+        else:
+            where = f" WHERE {self._differs()}"
+        if not sets:
+            return f"ON CONFLICT ({self.q_keys}) DO NOTHING"
+        return f"ON CONFLICT ({self.q_keys}) DO UPDATE SET {', '.join(sets)}{where}"
+
+    # --- PostgreSQL ------------------------------------------------------------------------
+
+    def run_postgresql(self, rows: list[tuple]) -> tuple[int, int]:
+        stage = self._stage_name()
+        changed = f"{connection.ops.quote_name('changed_at')} = %s" if self.stamped else "TRUE"
+        stamp = [self._stamp_of(rows[0])] if self.stamped else []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
+                f"SELECT {self.q_columns} FROM {self.q_table} WITH NO DATA"
+            )
+            with cursor.cursor.copy(f"COPY {stage} ({self.q_columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(
+                f"WITH written AS (INSERT INTO {self.q_table} ({self.q_columns}) "
+                f"SELECT {self.q_columns} FROM {stage} {self._on_conflict()} "
+                f"RETURNING (xmax = 0) AS inserted, ({changed}) AS changed) "
+                "SELECT COUNT(*) FILTER (WHERE inserted), "
+                "COUNT(*) FILTER (WHERE changed AND NOT inserted) FROM written",
+                stamp,
+            )
+            inserted, updated = cursor.fetchone()
+            cursor.execute(f"TRUNCATE {stage}")
+        return inserted, updated
+
+    def _stage_name(self) -> str:
+        """One staging table per table and set of columns, for the connection's life."""
+        digest = hashlib.sha1(",".join(self.columns).encode(), usedforsecurity=False)
+        return connection.ops.quote_name(f"stage_{self.table[:40]}_{digest.hexdigest()[:8]}")
+
+    def _stamp_of(self, row: tuple) -> Any:
+        return row[self.columns.index("changed_at")]
+
+    # --- SQLite ----------------------------------------------------------------------------
+
+    def run_sqlite(self, rows: list[tuple]) -> tuple[int, int]:
+        size = max(1, min(SQLITE_MAX_ROWS, SQLITE_MAX_PARAMETERS // len(self.columns)))
+        inserted = updated = 0
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            existing = self._existing(chunk)
+            written = self._insert_sqlite(chunk)
+            inserted += len(chunk) - existing
+            updated += written - (len(chunk) - existing)
+        return inserted, updated
+
+    def _existing(self, chunk: list[tuple]) -> int:
+        """How many of the chunk's keys the table holds already."""
+        positions = [self.columns.index(key) for key in self.keys]
+        one = "(" + ", ".join(["%s"] * len(self.keys)) + ")"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT COUNT(*) FROM {self.q_table} WHERE ({self.q_keys}) IN "
+                f"(VALUES {', '.join([one] * len(chunk))})",
+                [row[p] for row in chunk for p in positions],
+            )
+            return cursor.fetchone()[0]
+
+    def _insert_sqlite(self, chunk: list[tuple]) -> int:
+        """Insert or update the chunk; how many rows were inserted or changed."""
+        one = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
+        params = [value for row in chunk for value in row]
+        if self.stamped:
+            returning = f"{connection.ops.quote_name('changed_at')} = %s"
+            params.append(self._stamp_of(chunk[0]))
+        else:
+            returning = "1"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {self.q_table} ({self.q_columns}) "
+                f"VALUES {', '.join([one] * len(chunk))} {self._on_conflict()} "
+                f"RETURNING {returning}",
+                params,
+            )
+            return sum(1 for (changed,) in cursor.fetchall() if changed)
