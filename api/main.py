@@ -7,6 +7,7 @@ from .auth import allowed
 from .errors import install_handlers
 from .sellers import router as sellers_router
 from .throttling import APITokenThrottle
+from .trade import router as trade_router
 from .wb_tokens import router as wb_tokens_router
 
 api = NinjaAPI(
@@ -27,3 +28,4 @@ api = NinjaAPI(
 install_handlers(api)
 api.add_router("/wb-tokens/", wb_tokens_router, tags=["WB tokens"])
 api.add_router("/sellers/", sellers_router, tags=["Seller cabinets"])
+api.add_router("/sellers/", trade_router, tags=["Orders and sales"])

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from django.forms import Form
 from ninja import Field, Schema
 
 from tokens.forms import TokenListForm
@@ -15,11 +16,9 @@ NAME_MAX_LENGTH = WBToken._meta.get_field("name").max_length
 TOKEN_MAX_LENGTH = MAX_TOKEN_LENGTH * 2
 
 
-def choices_of(field_name: str) -> type:
-    """The values a filter of the token list takes (its form's choices but "any")."""
-    values = tuple(
-        value for value, _label in TokenListForm.base_fields[field_name].choices if value
-    )
+def choices_of(field_name: str, form: type[Form] = TokenListForm) -> type:
+    """The values a filter takes: its page form's choices but "any"."""
+    values = tuple(value for value, _label in form.base_fields[field_name].choices if value)
     return Literal[values]  # type: ignore[valid-type]
 
 

@@ -6,7 +6,11 @@ An area is an app whose permissions the API checks; "read" covers its `view_` pe
 
 from django.utils.translation import gettext_lazy as _
 
-AREAS = {"tokens": _("WB tokens"), "sellers": _("Seller cabinets")}
+AREAS = {
+    "tokens": _("WB tokens"),
+    "sellers": _("Seller cabinets"),
+    "sales": _("Orders and sales"),
+}
 MODES = {"read": _("read"), "write": _("write")}
 ALL_SCOPES = [f"{area}:{mode}" for area in AREAS for mode in MODES]
 

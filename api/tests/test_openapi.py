@@ -37,6 +37,8 @@ def test_every_route_documents_its_errors(document):
         "/api/v1/wb-tokens/{id}/check",
         "/api/v1/sellers/",
         "/api/v1/sellers/{sid}/",
+        "/api/v1/sellers/{sid}/orders/",
+        "/api/v1/sellers/{sid}/sales/",
     }
     for path, operations in paths.items():
         for method, operation in operations.items():

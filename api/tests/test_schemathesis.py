@@ -50,7 +50,11 @@ def connection_kept():
 def bearer(make_user, make_token) -> dict:
     """An API token of a user with every permission, and a stored WB token to act on."""
     make_token()
-    user = make_user("fuzzer", staff=True, perms=[*ALL_TOKEN_PERMS, "sellers.view_seller"])
+    user = make_user(
+        "fuzzer",
+        staff=True,
+        perms=[*ALL_TOKEN_PERMS, "sellers.view_seller", "sales.view_order", "sales.view_sale"],
+    )
     _token, raw = api_token_create(user=user, name="schemathesis")
     return {"Authorization": f"Bearer {raw}"}
 

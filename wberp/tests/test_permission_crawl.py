@@ -112,6 +112,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "api:wb_token_check": (API_NOT_ALLOWED, API_TOKENS),
     "api:sellers": (API_TOKENS, API_NOT_ALLOWED),
     "api:seller": (API_TOKENS, API_NOT_ALLOWED),
+    "api:seller_orders": ("401 403 403 403 ok", API_NOT_ALLOWED),
+    "api:seller_sales": ("401 403 403 403 ok", API_NOT_ALLOWED),
     # A cabinet's orders, sales and finance reports: for whoever may view them.
     "sales:orders": (SUPERUSER, STAFF_ONLY_GET),
     "sales:sales": (SUPERUSER, STAFF_ONLY_GET),
