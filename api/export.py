@@ -12,6 +12,8 @@ from typing import Any, Literal
 from django.http import HttpRequest, StreamingHttpResponse
 
 CSV = "text/csv"
+# For an operation's `openapi_extra`: its 200 answer comes as CSV too.
+CSV_ANSWER = {"responses": {200: {"content": {CSV: {"schema": {"type": "string"}}}}}}
 Format = Literal["json", "csv"]
 Delimiter = Literal["comma", "semicolon"]
 DELIMITERS = {"comma": ",", "semicolon": ";"}

@@ -13,13 +13,12 @@ from sellers.views import QUERY_MAX_LENGTH
 
 from .auth import allowed
 from .errors import DENIED, Error
-from .export import CSV, Delimiter, Format, csv_response, wants_csv
+from .export import CSV_ANSWER, Delimiter, Format, csv_response, wants_csv
 from .pagination import DEFAULT_LIMIT, MAX_LIMIT, cursor_page, stream
 
 router = Router()
 # The order of the cabinets' list and of its pages (sid is unique).
 ORDER = ("name", "sid")
-CSV_ANSWER = {"responses": {200: {"content": {CSV: {"schema": {"type": "string"}}}}}}
 
 
 class TokenState(Schema):

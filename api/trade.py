@@ -24,13 +24,12 @@ from wbapi.moscow import MOSCOW
 
 from .auth import allowed
 from .errors import DENIED, Error
-from .export import CSV, Delimiter, Format, csv_response, wants_csv
+from .export import CSV_ANSWER, Delimiter, Format, csv_response, wants_csv
 from .pagination import DEFAULT_LIMIT, MAX_LIMIT, cursor_page, stream
 from .schemas import choices_of
 
 router = Router()
 ORDER = ("-date", "-id")
-CSV_ANSWER = {"responses": {200: {"content": {CSV: {"schema": {"type": "string"}}}}}}
 HIDDEN_FIELDS = ["id", "seller"]
 
 
