@@ -39,6 +39,9 @@ urlpatterns = [
     path("sellers/<str:sid>/", include("sales.urls")),
     path("sellers/<str:sid>/finance/", include("finance.urls")),
     path("sellers/", include("sellers.urls")),
+    # A cabinet's data and its sync, under the cabinet's own address.
+    path("sellers/<str:sid>/", include("catalog.urls")),
+    path("sellers/<str:sid>/sync/", include("sync.urls")),
     path("tokens/", include("tokens.urls")),
     path("notifications/", include("alerts.urls")),
     path("api/v1/", api.urls),

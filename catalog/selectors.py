@@ -1,0 +1,340 @@
+"""Reads of a cabinet's catalogue for its pages: products, a product, stocks.
+
+Each list is one query, whatever its length: a product's price and stock are subqueries on
+WB's ids (prices and stocks refer to sizes by chrtID, not by a foreign key), never a query per
+row. Forms parse what people ask for into the plain values of the dataclasses here.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from sellers.models import Seller
+
+from .models import Barcode, Price, Product, Size, Stock, StockKind, StockSnapshot
+
+# Column -> ordering; a leading "-" in the `sort` parameter reverses it. The last field of
+# each makes the order total, so that pages neither repeat nor skip a row.
+PRODUCT_SORTS = {
+    "vendor_code": ["vendor_code", "nm_id"],
+    "nm_id": ["nm_id"],
+    "title": ["title", "nm_id"],
+    "brand": ["brand", "vendor_code", "nm_id"],
+    "price": ["price_from", "nm_id"],
+    "stock": ["stock", "nm_id"],
+    "updated": ["wb_updated_at", "nm_id"],
+}
+STOCK_SORTS = {
+    "warehouse": ["warehouse_name", "warehouse_id", "chrt_id"],
+    "vendor_code": ["vendor_code", "chrt_id", "warehouse_id"],
+    "quantity": ["quantity", "chrt_id", "warehouse_id"],
+}
+IN_STOCK, OUT_OF_STOCK = "in", "out"
+# The daily stock chart of a product covers this many days up to today.
+HISTORY_DAYS = 60
+
+
+def ordering(sorts: dict[str, list[str]], sort: str) -> list[OrderBy]:
+    """The order `sort` names; rows without a value (a product without a price) come last
+    either way, on both databases."""
+    descending = sort.startswith("-")
+    return [
+        OrderBy(F(field), descending=descending, nulls_last=True)
+        for field in sorts[sort.removeprefix("-")]
+    ]
+
+
+# --- Products ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProductFilters:
+    """What the product list is narrowed to; empty values filter nothing."""
+
+    query: str = ""
+    brand: str = ""
+    subject: str = ""
+    stock: str = ""  # IN_STOCK, OUT_OF_STOCK or ""
+    sort: str = "vendor_code"
+
+    @property
+    def active(self) -> bool:
+        return bool(self.query or self.brand or self.subject or self.stock)
+
+
+def product_chrt_ids() -> QuerySet:
+    """The chrtIDs of the product of the enclosing query's enclosing row (two levels out)."""
+    return Size.objects.filter(product_id=OuterRef(OuterRef("pk"))).values("chrt_id")
+
+
+def product_stocks() -> QuerySet:
+    """The stock rows of every size of the product of the enclosing query's row."""
+    return Stock.objects.filter(seller_id=OuterRef("seller_id"), chrt_id__in=product_chrt_ids())
+
+
+def total_of(rows: QuerySet, field: str, aggregate=Sum):
+    """One aggregate over `rows` as a subquery (grouped by nothing but their seller)."""
+    value = rows.order_by().values("seller_id").annotate(value=aggregate(field)).values("value")
+    return Subquery(value)
+
+
+def products_with_figures(seller: Seller) -> QuerySet[Product]:
+    """The seller's products, each with its current prices (of its sizes: the lowest and
+    highest with the discount, the lowest before it, the largest discount) and its stock on
+    every warehouse, FBS and FBW."""
+    prices = Price.objects.filter(seller_id=OuterRef("seller_id"), nm_id=OuterRef("nm_id"))
+    return (
+        Product.objects.filter(seller=seller)
+        .defer("description", "photos")
+        .annotate(
+            price_from=total_of(prices, "discounted_price", Min),
+            price_to=total_of(prices, "discounted_price", Max),
+            list_price=total_of(prices, "price", Min),
+            discount=total_of(prices, "discount", Max),
+            stock=Coalesce(
+                total_of(product_stocks(), "quantity"), Value(0), output_field=IntegerField()
+            ),
+        )
+    )
+
+
+def products_matching(seller: Seller, filters: ProductFilters) -> QuerySet[Product]:
+    """The product list: search, filters and order applied, figures annotated."""
+    products = products_with_figures(seller)
+    if filters.query:
+        products = products.filter(product_search(seller, filters.query))
+    if filters.brand:
+        products = products.filter(brand=filters.brand)
+    if filters.subject:
+        products = products.filter(subject_name=filters.subject)
+    if filters.stock:
+        # Exists stops at the first stocked size: cheaper than comparing every product's sum.
+        stocked = Exists(product_stocks().filter(quantity__gt=0))
+        products = products.filter(stocked if filters.stock == IN_STOCK else ~stocked)
+    return products.order_by(*ordering(PRODUCT_SORTS, filters.sort))
+
+
+def product_search(seller: Seller, query: str) -> Q:
+    """A vendor code or title containing the query, or exactly its nmID or a barcode."""
+    condition = Q(vendor_code__icontains=query) | Q(title__icontains=query)
+    barcodes = Barcode.objects.filter(seller=seller, barcode=query, size__product=OuterRef("pk"))
+    condition |= Exists(barcodes)
+    if query.isdigit() and len(query) <= 18:  # an nmID fits a bigint
+        condition |= Q(nm_id=int(query))
+    return condition
+
+
+def product_facets(seller: Seller) -> dict[str, list[str]]:
+    """The brands and subjects the seller's products have, for the filters' choices."""
+    products = Product.objects.filter(seller=seller).order_by()
+
+    def distinct(field: str) -> list[str]:
+        values = products.exclude(**{field: ""}).values_list(field, flat=True).distinct()
+        return sorted(values)
+
+    return {"brands": distinct("brand"), "subjects": distinct("subject_name")}
+
+
+def has_products(seller: Seller) -> bool:
+    return Product.objects.filter(seller=seller).exists()
+
+
+# --- A product ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SizeRow:
+    size: Size
+    price: Price | None
+    stocks: list[Stock]
+
+    @property
+    def quantity(self) -> int:
+        return sum(stock.quantity for stock in self.stocks)
+
+
+@dataclass(frozen=True)
+class WarehouseStock:
+    kind: str
+    warehouse_id: int
+    warehouse_name: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class DayStock:
+    day: date
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ProductView:
+    product: Product
+    sizes: list[SizeRow]
+    warehouses: list[WarehouseStock]
+    history: list[DayStock]
+
+    @property
+    def quantity(self) -> int:
+        return sum(row.quantity for row in self.sizes)
+
+
+def product_view(product: Product, *, today: date | None = None) -> ProductView:
+    """Everything the product's page shows, in five queries."""
+    sizes = list(
+        Size.objects.filter(product=product)
+        .order_by("chrt_id")
+        .prefetch_related(Prefetch("barcodes", queryset=Barcode.objects.order_by("barcode")))
+    )
+    chrt_ids = [size.chrt_id for size in sizes]
+    mine = {"seller_id": product.seller_id, "chrt_id__in": chrt_ids}
+    prices = {price.chrt_id: price for price in Price.objects.filter(**mine)}
+    stocks = list(Stock.objects.filter(**mine).order_by("kind", "warehouse_name", "warehouse_id"))
+    rows = [
+        SizeRow(
+            size=size,
+            price=prices.get(size.chrt_id),
+            stocks=[stock for stock in stocks if stock.chrt_id == size.chrt_id],
+        )
+        for size in sizes
+    ]
+    return ProductView(
+        product=product,
+        sizes=rows,
+        warehouses=stock_by_warehouse(stocks),
+        history=stock_history(product.seller_id, chrt_ids, today=today),
+    )
+
+
+def stock_by_warehouse(stocks: list[Stock]) -> list[WarehouseStock]:
+    totals: dict[tuple, int] = {}
+    for stock in stocks:
+        key = (stock.kind, stock.warehouse_id, stock.warehouse_name)
+        totals[key] = totals.get(key, 0) + stock.quantity
+    return [WarehouseStock(*key, quantity) for key, quantity in totals.items()]
+
+
+def stock_history(seller_id: int, chrt_ids: list[int], *, today: date | None) -> list[DayStock]:
+    """The sizes' stock on every warehouse, day by day, for the last HISTORY_DAYS days that
+    have a snapshot (WB keeps no stock history: these are wberp's own daily snapshots)."""
+    today = today or timezone.localdate()
+    days = (
+        StockSnapshot.objects.filter(
+            seller_id=seller_id,
+            chrt_id__in=chrt_ids,
+            day__gt=today - timedelta(days=HISTORY_DAYS),
+            day__lte=today,
+        )
+        .order_by("day")
+        .values("day")
+        .annotate(quantity=Sum("quantity"))
+    )
+    return [DayStock(row["day"], row["quantity"]) for row in days]
+
+
+# --- Stocks ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockFilters:
+    query: str = ""
+    kind: str = ""
+    warehouse: int | None = None
+    in_stock: bool = False
+    sort: str = "warehouse"
+
+    @property
+    def active(self) -> bool:
+        return bool(self.query or self.kind or self.warehouse is not None or self.in_stock)
+
+
+def size_field(field: str) -> Subquery:
+    sizes = Size.objects.filter(seller_id=OuterRef("seller_id"), chrt_id=OuterRef("chrt_id"))
+    return Subquery(sizes.values(field)[:1])
+
+
+def stocks_matching(seller: Seller, filters: StockFilters) -> QuerySet[Stock]:
+    """The stock rows (one per warehouse and size) the filters leave."""
+    stocks = Stock.objects.filter(seller=seller)
+    if filters.kind:
+        stocks = stocks.filter(kind=filters.kind)
+    if filters.warehouse is not None:
+        stocks = stocks.filter(warehouse_id=filters.warehouse)
+    if filters.in_stock:
+        stocks = stocks.filter(quantity__gt=0)
+    if filters.query:
+        stocks = stocks.filter(chrt_id__in=sizes_found(seller, filters.query))
+    return stocks
+
+
+def stock_rows(stocks: QuerySet[Stock], sort: str) -> QuerySet[Stock]:
+    """`stocks` in the order asked for, each with its size's and product's names."""
+    return stocks.annotate(
+        tech_size=size_field("tech_size"),
+        product_nm_id=size_field("product__nm_id"),
+        vendor_code=size_field("product__vendor_code"),
+        title=size_field("product__title"),
+    ).order_by("kind", *ordering(STOCK_SORTS, sort))
+
+
+def sizes_found(seller: Seller, query: str) -> QuerySet:
+    """The chrtIDs of the sizes whose product a search finds, or whose barcode it is."""
+    products = Product.objects.filter(seller=seller).filter(product_search(seller, query))
+    return Size.objects.filter(seller=seller, product__in=products.values("pk")).values("chrt_id")
+
+
+@dataclass(frozen=True)
+class StockTotal:
+    kind: str
+    warehouse_id: int
+    warehouse_name: str
+    sizes: int
+    quantity: int
+
+    @property
+    def kind_label(self) -> str:
+        return StockKind(self.kind).label
+
+
+def stock_totals(stocks: QuerySet[Stock]) -> list[StockTotal]:
+    """Per warehouse, of the rows `stocks` matches: how many sizes, how many units."""
+    rows = (
+        stocks.order_by()
+        .values("kind", "warehouse_id")
+        .annotate(name=Max("warehouse_name"), sizes=Count("pk"), quantity=Sum("quantity"))
+        .order_by("kind", "name", "warehouse_id")
+    )
+    return [
+        StockTotal(row["kind"], row["warehouse_id"], row["name"], row["sizes"], row["quantity"])
+        for row in rows
+    ]
+
+
+def stock_warehouses(seller: Seller) -> list[tuple[int, str]]:
+    """Every warehouse the seller has stock rows on: (id, name), for the filter."""
+    rows = (
+        Stock.objects.filter(seller=seller)
+        .order_by()
+        .values("warehouse_id")
+        .annotate(name=Max("warehouse_name"))
+        .order_by("name", "warehouse_id")
+    )
+    return [(row["warehouse_id"], row["name"] or str(row["warehouse_id"])) for row in rows]

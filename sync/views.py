@@ -1,0 +1,86 @@
+"""A cabinet's "Sync" page: each dataset's state, its runs, and "Sync now".
+
+While a pass goes on, the datasets' table polls itself (htmx, every POLL_SECONDS) and stops
+once none is busy; without JavaScript the page shows the same on reload.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from sellers.models import Seller
+from sellers.selectors import visible_sellers
+from wberp.paging import page_number, uncounted_page
+
+from .cabinet import RunRow, SyncNow, dataset_states, seller_runs, stream_sync_now
+from .registry import dataset_named
+
+RUNS_PAGE_SIZE = 25
+POLL_SECONDS = 2
+
+
+def cabinet(request: HttpRequest, sid: str) -> Seller:
+    return get_object_or_404(visible_sellers(request.user), sid=sid)
+
+
+def streams_context(seller: Seller) -> dict:
+    states = dataset_states(seller)
+    return {
+        "seller": seller,
+        "states": states,
+        "polling": any(state.busy for state in states),
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+@never_cache
+@require_GET
+@permission_required("sync.view_syncstream", raise_exception=True)
+def sync_page(request: HttpRequest, sid: str) -> HttpResponse:
+    seller = cabinet(request, sid)
+    if request.htmx and request.GET.get("part") == "streams":
+        return render(request, "sync/cabinet.html#streams", streams_context(seller))
+    runs = uncounted_page(
+        seller_runs(seller), number=page_number(request.GET.get("page")), size=RUNS_PAGE_SIZE
+    )
+    context = {
+        **streams_context(seller),
+        "runs": runs,
+        "run_rows": [RunRow(run) for run in runs.object_list],
+    }
+    return render(request, "sync/cabinet.html", context)
+
+
+OUTCOME_MESSAGES = {
+    SyncNow.STARTED: (messages.SUCCESS, "success", _("%(dataset)s: the sync has started.")),
+    SyncNow.ALREADY: (messages.INFO, "warning", _("%(dataset)s is being synced already.")),
+    SyncNow.WAITING: (
+        messages.WARNING,
+        "warning",
+        _("%(dataset)s waits until the data it needs have been synced once."),
+    ),
+}
+
+
+@require_POST
+@permission_required("sync.change_syncstream", raise_exception=True)
+def sync_now(request: HttpRequest, sid: str) -> HttpResponse:
+    seller = cabinet(request, sid)
+    try:
+        dataset = dataset_named(request.POST.get("dataset", ""))
+    except LookupError:
+        raise Http404 from None
+    outcome = stream_sync_now(seller=seller, dataset=dataset.name, by=request.user)
+    level, toast_level, template = OUTCOME_MESSAGES[outcome]
+    message = str(template) % {"dataset": dataset.label}
+    if not request.htmx:
+        messages.add_message(request, level, message)
+        return redirect(reverse("sync:cabinet", args=[seller.sid]))
+    response = render(request, "sync/cabinet.html#streams", streams_context(seller))
+    return trigger_client_event(response, "showToast", {"message": message, "level": toast_level})
