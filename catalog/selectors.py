@@ -96,29 +96,31 @@ def total_of(rows: QuerySet, field: str, aggregate=Sum):
     return Subquery(value)
 
 
-def products_with_figures(seller: Seller) -> QuerySet[Product]:
-    """The seller's products, each with its current prices (of its sizes: the lowest and
-    highest with the discount, the lowest before it, the largest discount) and its stock on
-    every warehouse, FBS and FBW."""
+def product_figures() -> dict:
+    """A product's current prices (of its sizes: the lowest and highest with the discount,
+    the lowest before it, the largest discount) and its stock on every warehouse, FBS and FBW,
+    as subqueries on WB's ids."""
     prices = Price.objects.filter(seller_id=OuterRef("seller_id"), nm_id=OuterRef("nm_id"))
-    return (
-        Product.objects.filter(seller=seller)
-        .defer("description", "photos")
-        .annotate(
-            price_from=total_of(prices, "discounted_price", Min),
-            price_to=total_of(prices, "discounted_price", Max),
-            list_price=total_of(prices, "price", Min),
-            discount=total_of(prices, "discount", Max),
-            stock=Coalesce(
-                total_of(product_stocks(), "quantity"), Value(0), output_field=IntegerField()
-            ),
-        )
-    )
+    return {
+        "price_from": total_of(prices, "discounted_price", Min),
+        "price_to": total_of(prices, "discounted_price", Max),
+        "list_price": total_of(prices, "price", Min),
+        "discount": total_of(prices, "discount", Max),
+        "stock": Coalesce(
+            total_of(product_stocks(), "quantity"), Value(0), output_field=IntegerField()
+        ),
+    }
+
+
+def with_figures(products: QuerySet[Product]) -> QuerySet[Product]:
+    """`products` as the list shows them: with their figures, without their long texts."""
+    return products.defer("description", "photos").annotate(**product_figures())
 
 
 def products_matching(seller: Seller, filters: ProductFilters) -> QuerySet[Product]:
-    """The product list: search, filters and order applied, figures annotated."""
-    products = products_with_figures(seller)
+    """The product list's rows in its order: search and filters applied; of the figures,
+    only the one it is sorted by (the page's rows get all of theirs: `with_figures`)."""
+    products = Product.objects.filter(seller=seller)
     if filters.query:
         products = products.filter(product_search(seller, filters.query))
     if filters.brand:
@@ -126,10 +128,23 @@ def products_matching(seller: Seller, filters: ProductFilters) -> QuerySet[Produ
     if filters.subject:
         products = products.filter(subject_name=filters.subject)
     if filters.stock:
-        # Exists stops at the first stocked size: cheaper than comparing every product's sum.
-        stocked = Exists(product_stocks().filter(quantity__gt=0))
-        products = products.filter(stocked if filters.stock == IN_STOCK else ~stocked)
+        stocked = stocked_products(seller)
+        if filters.stock == IN_STOCK:
+            products = products.filter(pk__in=stocked)
+        else:
+            products = products.exclude(pk__in=stocked)
+    sorted_by = PRODUCT_SORTS[filters.sort.removeprefix("-")][0]
+    figures = product_figures()
+    if sorted_by in figures:
+        products = products.annotate(**{sorted_by: figures[sorted_by]})
     return products.order_by(*ordering(PRODUCT_SORTS, filters.sort))
+
+
+def stocked_products(seller: Seller) -> QuerySet:
+    """The ids of the seller's products with a unit on some warehouse: one set-wise query
+    (the database joins the stocked sizes once), not a question per product."""
+    stocked_sizes = Stock.objects.filter(seller=seller, quantity__gt=0).values("chrt_id")
+    return Size.objects.filter(seller=seller, chrt_id__in=stocked_sizes).values("product_id")
 
 
 def product_search(seller: Seller, query: str) -> Q:
@@ -285,14 +300,20 @@ def stocks_matching(seller: Seller, filters: StockFilters) -> QuerySet[Stock]:
     return stocks
 
 
-def stock_rows(stocks: QuerySet[Stock], sort: str) -> QuerySet[Stock]:
-    """`stocks` in the order asked for, each with its size's and product's names."""
+def stocks_ordered(stocks: QuerySet[Stock], sort: str) -> QuerySet[Stock]:
+    """`stocks` in the order asked for (by vendor code: the size's product's)."""
+    if sort.removeprefix("-") == "vendor_code":
+        stocks = stocks.annotate(vendor_code=size_field("product__vendor_code"))
+    return stocks.order_by(OrderBy(F("kind")), *ordering(STOCK_SORTS, sort))
+
+
+def with_size_names(stocks: QuerySet[Stock]) -> QuerySet[Stock]:
+    """`stocks`, each with its size's and its product's names."""
     return stocks.annotate(
         tech_size=size_field("tech_size"),
         product_nm_id=size_field("product__nm_id"),
         vendor_code=size_field("product__vendor_code"),
-        title=size_field("product__title"),
-    ).order_by("kind", *ordering(STOCK_SORTS, sort))
+    )
 
 
 def sizes_found(seller: Seller, query: str) -> QuerySet:

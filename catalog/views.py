@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from sellers.models import Seller
 from sellers.selectors import visible_sellers
 from sync.cabinet import dataset_states
-from wberp.paging import page_number, uncounted_page
+from wberp.paging import keyed_page, page_number
 
 from .forms import ProductListForm, StockListForm
 from .models import Product
@@ -23,10 +23,12 @@ from .selectors import (
     product_facets,
     product_view,
     products_matching,
-    stock_rows,
     stock_totals,
     stock_warehouses,
     stocks_matching,
+    stocks_ordered,
+    with_figures,
+    with_size_names,
 )
 
 PAGE_SIZE = 50
@@ -52,8 +54,12 @@ def product_list(request: HttpRequest, sid: str) -> HttpResponse:
     seller = cabinet(request, sid)
     form = ProductListForm(request.GET, **product_facets(seller))
     filters = form.filters()
-    rows = products_matching(seller, filters)
-    page = uncounted_page(rows, number=page_number(request.GET.get("page")), size=PAGE_SIZE)
+    page = keyed_page(
+        products_matching(seller, filters),
+        number=page_number(request.GET.get("page")),
+        size=PAGE_SIZE,
+        load=with_figures,
+    )
     template = list_template(request, "catalog/products.html")
     return render(
         request,
@@ -99,10 +105,11 @@ def stock_list(request: HttpRequest, sid: str) -> HttpResponse:
     form = StockListForm(request.GET, warehouses=warehouses)
     filters = form.filters()
     stocks = stocks_matching(seller, filters)
-    page = uncounted_page(
-        stock_rows(stocks, filters.sort),
+    page = keyed_page(
+        stocks_ordered(stocks, filters.sort),
         number=page_number(request.GET.get("page")),
         size=PAGE_SIZE,
+        load=with_size_names,
     )
     totals = stock_totals(stocks)
     return render(
