@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from sellers.models import Seller
 from sellers.selectors import visible_sellers
-from sync.cabinet import dataset_states
+from sync.cabinet import data_freshness
 from wberp.paging import keyed_page, page_number
 
 from .forms import ProductListForm, StockListForm
@@ -70,7 +70,7 @@ def product_list(request: HttpRequest, sid: str) -> HttpResponse:
             "filters": filters,
             "page": page,
             "empty": not page.object_list and not has_products(seller),
-            "freshness": dataset_states(seller, PRODUCT_DATASETS),
+            "freshness": data_freshness(seller, PRODUCT_DATASETS),
         },
     )
 
@@ -91,7 +91,7 @@ def product_detail(request: HttpRequest, sid: str, nm_id: int) -> HttpResponse:
             "seller": seller,
             "view": view,
             "chart": stock_chart(view.history),
-            "freshness": dataset_states(seller, PRODUCT_DATASETS),
+            "freshness": data_freshness(seller, PRODUCT_DATASETS),
         },
     )
 
@@ -123,6 +123,6 @@ def stock_list(request: HttpRequest, sid: str) -> HttpResponse:
             "totals": totals,
             "total_quantity": sum(total.quantity for total in totals),
             "empty": not warehouses,
-            "freshness": dataset_states(seller, STOCK_DATASETS),
+            "freshness": data_freshness(seller, STOCK_DATASETS),
         },
     )

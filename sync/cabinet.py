@@ -1,19 +1,15 @@
-"""The sync as a cabinet's pages show it: each dataset's state and freshness, its runs, and the
-"Sync now" a person asks for.
+"""The sync as a cabinet's pages show it, beyond what sync.selectors gives: how fresh each
+page's data are, in words, and the history of all the cabinet's runs.
 
-Reads take one query for all of a cabinet's streams. "Sync now" starts a pass exactly as the
-tick does (`engine.pass_start` and `engine.lease_and_enqueue`, under the stream's row lock), so
-that a stream someone asks for twice, or that the tick claims meanwhile, runs once.
+The states of the streams come from `sync.selectors.seller_sync_status` (one query for all of
+a cabinet's streams); "Sync now" is `sync.services.sync_now`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -22,74 +18,24 @@ from django.utils.translation import ngettext
 from gateway.messages import describe
 from sellers.models import Seller
 
-from . import engine
 from .models import SyncRun, SyncStream
-from .registry import Dataset, dataset_named, registered
-
-State = SyncStream.State
+from .registry import Dataset, registered
+from .selectors import seller_sync_status
 
 
 @dataclass(frozen=True)
-class DatasetState:
-    """A dataset of a cabinet: its stream, or None while the tick has not made one yet."""
+class Freshness:
+    """How fresh a page's data of one dataset are: when its last pass ended (None: never)."""
 
     dataset: Dataset
-    stream: SyncStream | None
+    as_of: datetime | None
+    blocked: bool
 
     @property
-    def name(self) -> str:
-        return self.dataset.name
-
-    @property
-    def label(self) -> str:
-        return str(self.dataset.label)
-
-    @property
-    def as_of(self) -> datetime | None:
-        """When a pass last finished: what the cabinet's data of this dataset shows."""
-        return self.stream.last_success_at if self.stream else None
-
-    @property
-    def busy(self) -> bool:
-        """A pass is going (or retrying): its page polls for progress."""
-        return self.stream is not None and self.stream.state in (State.RUNNING, State.RETRYING)
-
-    @property
-    def blocked(self) -> bool:
-        return self.stream is not None and self.stream.state == State.BLOCKED
-
-    @property
-    def state_label(self) -> str:
-        return self.stream.get_state_display() if self.stream else str(State.IDLE.label)
-
-    @property
-    def next_run(self) -> datetime | None:
-        """When the next pass starts; None while one goes on or the stream is blocked."""
-        if self.stream is None or self.busy or self.blocked:
-            return None
-        return self.stream.next_run_at
-
-    @property
-    def error(self) -> str:
-        """The last error, in the reader's words; "" if the last page was read."""
-        if self.stream is None or not self.stream.error_code:
-            return ""
-        return describe(self.stream.error_code, self.stream.error_detail)
-
-    @property
-    def run(self) -> SyncRun | None:
-        return self.stream.run if self.stream else None
-
-    @property
-    def rows(self) -> int:
-        """Rows the stream has written since it began: inserted and changed."""
-        return self.stream.rows_inserted + self.stream.rows_updated if self.stream else 0
-
-    @property
-    def freshness(self) -> str:
-        """ "Product cards: as of 14:30; WB refreshes them every 30 minutes." """
+    def text(self) -> str:
+        """ "Product cards: as of 14:30.", with WB's own refresh where WB has one."""
         text = _("%(dataset)s: %(as_of)s.") % {
-            "dataset": self.label,
+            "dataset": self.dataset.label,
             "as_of": as_of_text(self.as_of),
         }
         refresh = self.dataset.wb_refresh
@@ -101,6 +47,20 @@ class DatasetState:
                 minutes,
             ) % {"minutes": minutes}
         return text
+
+
+def data_freshness(seller: Seller, names: list[str]) -> list[Freshness]:
+    """The freshness of the cabinet's datasets `names`, in that order (one query)."""
+    statuses = {status.stream.dataset: status for status in seller_sync_status(seller)}
+    datasets = registered()
+    return [
+        Freshness(
+            dataset=datasets[name],
+            as_of=statuses[name].as_of if name in statuses else None,
+            blocked=name in statuses and statuses[name].state == SyncStream.State.BLOCKED,
+        )
+        for name in names
+    ]
 
 
 def as_of_text(moment: datetime | None, *, now: datetime | None = None) -> str:
@@ -121,24 +81,17 @@ def as_of_text(moment: datetime | None, *, now: datetime | None = None) -> str:
     }
 
 
-def dataset_states(seller: Seller, names: list[str] | None = None) -> list[DatasetState]:
-    """The cabinet's datasets (`names`, or every registered one) in one query."""
-    datasets = registered()
-    wanted = [datasets[name] for name in names] if names else list(datasets.values())
-    streams = SyncStream.objects.filter(
-        seller=seller, dataset__in=[dataset.name for dataset in wanted]
-    ).select_related("run")
-    by_name = {stream.dataset: stream for stream in streams}
-    return [DatasetState(dataset, by_name.get(dataset.name)) for dataset in wanted]
+# --- Runs --------------------------------------------------------------------------------------
 
 
 def seller_runs(seller: Seller) -> QuerySet[SyncRun]:
-    """The cabinet's runs, newest first, each with its stream and who asked for it."""
-    return (
-        SyncRun.objects.filter(stream__seller=seller)
-        .select_related("stream", "requested_by")
-        .order_by("-started_at", "-id")
-    )
+    """The runs of all the cabinet's streams, newest first."""
+    return SyncRun.objects.filter(stream__seller=seller).order_by("-started_at", "-id")
+
+
+def runs_shown(runs: QuerySet[SyncRun]) -> QuerySet[SyncRun]:
+    """`runs` as the history shows them: each with its stream and who asked for it."""
+    return runs.select_related("stream", "requested_by")
 
 
 @dataclass(frozen=True)
@@ -174,39 +127,3 @@ def duration_text(duration: timedelta) -> str:
     if minutes:
         return _("%(minutes)d min %(seconds)d s") % {"minutes": minutes, "seconds": seconds}
     return _("%(seconds)d s") % {"seconds": seconds}
-
-
-# --- Sync now ----------------------------------------------------------------------------------
-
-
-class SyncNow(Enum):
-    STARTED = "started"
-    ALREADY = "already"  # a pass of it goes on, or its next page is queued
-    WAITING = "waiting"  # the datasets it reads from have not finished a first pass
-
-
-def stream_sync_now(
-    *, seller: Seller, dataset: str, by: AbstractBaseUser | None, now: datetime | None = None
-) -> SyncNow:
-    """Start a pass of the cabinet's `dataset` now (LookupError for an unknown one). A blocked
-    stream resumes from its cursor; a stream whose task was lost has its page read again."""
-    known = dataset_named(dataset)
-    now = now or timezone.now()
-    with transaction.atomic():
-        SyncStream.objects.get_or_create(
-            seller=seller, dataset=known.name, defaults={"next_run_at": now}
-        )
-        stream = SyncStream.objects.select_for_update().get(seller=seller, dataset=known.name)
-        if stream.lease_until is not None:
-            if stream.lease_until > now:
-                return SyncNow.ALREADY
-            engine.claim(stream, now)  # its task was lost: the page is read again, as the tick does
-            return SyncNow.STARTED
-        if not engine.needs_met(stream, known):
-            return SyncNow.WAITING
-        if stream.state == State.BLOCKED:
-            engine.run_resume(stream, trigger=SyncRun.Trigger.MANUAL, now=now, by=by)
-        else:
-            engine.pass_start(stream, known, trigger=SyncRun.Trigger.MANUAL, now=now, by=by)
-        engine.lease_and_enqueue(stream, at=now)
-    return SyncNow.STARTED

@@ -1,7 +1,7 @@
 """A cabinet's "Sync" page: each dataset's state, its runs, and "Sync now".
 
 While a pass goes on, the datasets' table polls itself (htmx, every POLL_SECONDS) and stops
-once none is busy; without JavaScript the page shows the same on reload.
+once none is syncing; without JavaScript the page shows the same on reload.
 """
 
 from django.contrib import messages
@@ -9,17 +9,20 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from sellers.models import Seller
 from sellers.selectors import visible_sellers
-from wberp.paging import page_number, uncounted_page
+from wberp.paging import keyed_page, page_number
 
-from .cabinet import RunRow, SyncNow, dataset_states, seller_runs, stream_sync_now
+from .cabinet import RunRow, runs_shown, seller_runs
+from .models import SyncStream
 from .registry import dataset_named
+from .selectors import seller_sync_status
+from .services import sync_now as streams_sync_now
 
 RUNS_PAGE_SIZE = 25
 POLL_SECONDS = 2
@@ -30,11 +33,11 @@ def cabinet(request: HttpRequest, sid: str) -> Seller:
 
 
 def streams_context(seller: Seller) -> dict:
-    states = dataset_states(seller)
+    statuses = seller_sync_status(seller)
     return {
         "seller": seller,
-        "states": states,
-        "polling": any(state.busy for state in states),
+        "statuses": statuses,
+        "polling": any(status.syncing for status in statuses),
         "poll_seconds": POLL_SECONDS,
     }
 
@@ -46,8 +49,11 @@ def sync_page(request: HttpRequest, sid: str) -> HttpResponse:
     seller = cabinet(request, sid)
     if request.htmx and request.GET.get("part") == "streams":
         return render(request, "sync/cabinet.html#streams", streams_context(seller))
-    runs = uncounted_page(
-        seller_runs(seller), number=page_number(request.GET.get("page")), size=RUNS_PAGE_SIZE
+    runs = keyed_page(
+        seller_runs(seller),
+        number=page_number(request.GET.get("page")),
+        size=RUNS_PAGE_SIZE,
+        load=runs_shown,
     )
     context = {
         **streams_context(seller),
@@ -55,17 +61,6 @@ def sync_page(request: HttpRequest, sid: str) -> HttpResponse:
         "run_rows": [RunRow(run) for run in runs.object_list],
     }
     return render(request, "sync/cabinet.html", context)
-
-
-OUTCOME_MESSAGES = {
-    SyncNow.STARTED: (messages.SUCCESS, "success", _("%(dataset)s: the sync has started.")),
-    SyncNow.ALREADY: (messages.INFO, "warning", _("%(dataset)s is being synced already.")),
-    SyncNow.WAITING: (
-        messages.WARNING,
-        "warning",
-        _("%(dataset)s waits until the data it needs have been synced once."),
-    ),
-}
 
 
 @require_POST
@@ -76,11 +71,18 @@ def sync_now(request: HttpRequest, sid: str) -> HttpResponse:
         dataset = dataset_named(request.POST.get("dataset", ""))
     except LookupError:
         raise Http404 from None
-    outcome = stream_sync_now(seller=seller, dataset=dataset.name, by=request.user)
-    level, toast_level, template = OUTCOME_MESSAGES[outcome]
-    message = str(template) % {"dataset": dataset.label}
+    syncing = SyncStream.objects.filter(
+        seller=seller, dataset=dataset.name, state=SyncStream.State.RUNNING
+    ).exclude(lease_id="")
+    if syncing.exists():  # sync_now would leave it to its pages: say so
+        level, template = messages.INFO, _("%(dataset)s is being synced already.")
+    else:
+        streams_sync_now(seller=seller, dataset=dataset.name, by=request.user)
+        level, template = messages.SUCCESS, _("%(dataset)s: the sync has started.")
+    message = template % {"dataset": dataset.label}
     if not request.htmx:
         messages.add_message(request, level, message)
         return redirect(reverse("sync:cabinet", args=[seller.sid]))
+    toast = "success" if level == messages.SUCCESS else "warning"
     response = render(request, "sync/cabinet.html#streams", streams_context(seller))
-    return trigger_client_event(response, "showToast", {"message": message, "level": toast_level})
+    return trigger_client_event(response, "showToast", {"message": message, "level": toast})

@@ -4,8 +4,8 @@ A catalogue has hundreds of thousands of rows; `COUNT(*)` over them on every pag
 cost more than the page itself. A page reads one row more than it shows, and that row says
 whether a next page exists.
 
-`keyed_page` reads a page in two steps, for rows whose columns cost: first the keys of the
-page's rows, in the list's order, and only then the rows themselves with everything they show.
+A page is read in two steps: first the keys of the page's rows, in the list's order, and only
+then the rows themselves with everything they show.
 The database then computes a row's expensive columns (a product's price and stock are
 subqueries) for the rows shown, not for every row it sorts or skips.
 """
@@ -49,13 +49,6 @@ class Page:
     @property
     def next_page_number(self) -> int:
         return self.number + 1
-
-
-def uncounted_page(rows: QuerySet, *, number: int, size: int) -> Page:
-    """Page `number` of `rows`, `size` rows a page, read with one query."""
-    start = (number - 1) * size
-    found = list(rows[start : start + size + 1])
-    return Page(number=number, object_list=found[:size], has_next=len(found) > size)
 
 
 def keyed_page(

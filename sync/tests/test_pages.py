@@ -10,7 +10,8 @@ from django.utils import timezone
 from catalog.models import Product
 from conftest import client_for
 from sellers.models import Seller
-from sync.cabinet import SyncNow, as_of_text, duration_text, stream_sync_now
+from sync.cabinet import as_of_text, duration_text
+from sync.engine import streams_ensure
 from sync.models import SyncRun, SyncStream
 from sync.registry import names
 from sync.testing import run_sync
@@ -52,10 +53,18 @@ def now_url(seller) -> str:
 
 
 @pytest.mark.django_db
-def test_every_dataset_is_listed_even_before_its_first_run(watcher, seller):
+def test_before_the_first_tick_the_page_says_the_datasets_come_with_it(watcher, seller):
     response = watcher.get(page_url(seller))
     assert response.status_code == 200
-    assert [state.name for state in response.context["states"]] == names()
+    assert "appear here at the next tick of a worker" in response.text
+
+
+@pytest.mark.django_db
+def test_every_dataset_is_listed_even_before_its_first_run(watcher, seller):
+    streams_ensure(now=timezone.now())
+    response = watcher.get(page_url(seller))
+    assert response.status_code == 200
+    assert [status.stream.dataset for status in response.context["statuses"]] == names()
     assert "Product cards" in response.text
     assert "not synced yet" in response.text
     assert "No runs yet" in response.text
@@ -73,7 +82,7 @@ def test_a_blocked_dataset_says_why_in_words_and_when_it_resumes(watcher, seller
         blocked_at=timezone.now(),
     )
     response = watcher.get(page_url(seller))
-    assert "No valid token of this seller has the “prices” category" in response.text
+    assert "Stopped: No valid token of this seller has the “prices” category" in response.text
     assert "when a token of the cabinet changes" in response.text
 
 
@@ -126,7 +135,7 @@ def test_the_table_polls_for_progress_only_while_a_pass_goes_on(watcher, seller)
     SyncStream.objects.filter(pk=stream.pk).update(state=State.RUNNING, run=run)
     busy = watcher.get(page_url(seller), {"part": "streams"}, headers=htmx)
     assert 'hx-trigger="every 2s"' in busy.text.split(">", 1)[0]
-    assert "2 pages read, 150 rows written so far" in busy.text
+    assert "Syncing: 2 pages so far" in busy.text
     assert "<html" not in busy.text
 
 
@@ -155,39 +164,19 @@ def test_sync_now_from_htmx_gives_the_table_and_a_note(operator, seller):
 
 
 @pytest.mark.django_db
-def test_a_dataset_waits_for_those_it_reads_from(seller):
-    assert stream_sync_now(seller=seller, dataset="stocks", by=None) == SyncNow.WAITING
-    assert not SyncRun.objects.exists()
-
-
-@pytest.mark.django_db
-def test_a_blocked_stream_resumes_from_its_cursor(seller):
-    stream = SyncStream.objects.create(
+def test_a_blocked_stream_resumes_from_its_cursor(operator, seller):
+    cursor = {"updated_at": "2026-01-01T00:00:00", "nm_id": 5}
+    SyncStream.objects.create(
         seller=seller,
         dataset="cards",
         state=State.BLOCKED,
-        cursor={"updated_at": "2026-01-01T00:00:00", "nm_id": 5},
+        cursor=cursor,
         blocked_at=timezone.now(),
     )
-    assert stream_sync_now(seller=seller, dataset="cards", by=None) == SyncNow.STARTED
-    stream.refresh_from_db()
-    assert stream.state == State.RUNNING
-    assert stream.cursor == {"updated_at": "2026-01-01T00:00:00", "nm_id": 5}
+    operator.post(now_url(seller), {"dataset": "cards"})
+    stream = SyncStream.objects.get(seller=seller, dataset="cards")
+    assert (stream.state, stream.cursor) == (State.RUNNING, cursor)
     assert stream.run.trigger == SyncRun.Trigger.MANUAL
-
-
-@pytest.mark.django_db
-def test_a_stream_whose_task_was_lost_reads_its_page_again(seller):
-    stream = SyncStream.objects.create(seller=seller, dataset="cards", state=State.RUNNING)
-    run = SyncRun.objects.create(stream=stream, trigger="schedule", started_at=timezone.now())
-    SyncStream.objects.filter(pk=stream.pk).update(
-        run=run, lease_id="old", lease_until=timezone.now() - timedelta(seconds=1)
-    )
-    assert stream_sync_now(seller=seller, dataset="cards", by=None) == SyncNow.STARTED
-    run.refresh_from_db()
-    assert run.lost == 1
-    assert SyncRun.objects.count() == 1  # the same pass goes on
-    assert SyncStream.objects.get(pk=stream.pk).lease_id != "old"
 
 
 @pytest.mark.django_db

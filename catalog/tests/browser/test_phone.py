@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from catalog.testing import FBS_HOME, FBW_KOLEDINO, SizeSpec, product_make, snapshot_make
 from sellers.models import Seller
+from sync.engine import streams_ensure
 from sync.models import SyncRun, SyncStream
 from tokens.tests.test_browser import screenshot
 
@@ -127,6 +128,7 @@ def test_a_product_on_a_phone_shows_its_daily_stock_as_a_chart(phone, visit_as, 
 def test_sync_now_shows_the_pass_going_and_its_end_without_a_reload(
     phone, visit_as, operator, seller
 ):
+    streams_ensure(now=timezone.now())  # as a worker's tick makes them
     page = visit_as(operator, f"/sellers/{seller.sid}/sync/")
     page.evaluate("window.wberpTestMarker = 'still here'")
     cards = page.locator("#stream-cards")
