@@ -119,6 +119,12 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "sales:sales": (SUPERUSER, STAFF_ONLY_GET),
     "finance:reports": (SUPERUSER, STAFF_ONLY_GET),
     "finance:report": (SUPERUSER, STAFF_ONLY_GET),
+    # A cabinet's catalogue and its sync. "Sync now" without a dataset names none: 404.
+    "catalog:products": (SUPERUSER, STAFF_ONLY_GET),
+    "catalog:product": (SUPERUSER, STAFF_ONLY_GET),
+    "catalog:stocks": (SUPERUSER, STAFF_ONLY_GET),
+    "sync:cabinet": (SUPERUSER, STAFF_ONLY_GET),
+    "sync:now": (STAFF_ONLY_GET, "login 403 403 403 404"),
     # The admin site
     "admin:index": (STAFF, STAFF),
     # Its own login is no side door: anonymous visitors go to ours.

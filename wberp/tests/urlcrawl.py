@@ -91,6 +91,10 @@ class Samples:
             from finance.models import Report
 
             return str(self.row(Report).report_id)
+        if route.startswith("sellers/") and param == "nm_id":
+            from catalog.models import Product
+
+            return str(self.row(Product).nm_id)
         raise LookupError(f"No sample value for <{param}> in {route}: add one to urlcrawl.py")
 
     def row(self, model: type[Model]):
