@@ -188,17 +188,34 @@ def test_pages_go_on_without_counting(viewer, seller, monkeypatch):
     assert not any("COUNT(" in query["sql"].upper() for query in queries.captured_queries)
 
 
-def test_the_queries_of_a_page_do_not_grow_with_its_rows(viewer, seller):
-    def queries_for_a_page() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            assert viewer.get(products_url(seller)).status_code == 200
-        return len(queries.captured_queries)
+def queries_for(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries.captured_queries)
 
-    product_make(seller, 1, sizes=[SizeSpec(11, stocks={FBS_HOME: 1})])
-    few = queries_for_a_page()
+
+def test_the_queries_of_a_page_do_not_grow_with_its_rows(viewer, seller):
+    one = product_make(
+        seller, 1, sizes=[SizeSpec(11, barcodes=("b11",), stocks={FBS_HOME: 1, FBW_KOLEDINO: 1})]
+    )
+    few = {url: queries_for(viewer, url) for url in (products_url(seller), stocks_url(seller))}
+    few_sizes = queries_for(viewer, product_url(one))
     for nm_id in range(2, 41):
-        product_make(seller, nm_id, sizes=[SizeSpec(nm_id * 10 + 1, stocks={FBS_HOME: 2})])
-    assert queries_for_a_page() == few
+        sizes = [
+            SizeSpec(nm_id * 10 + n, barcodes=(f"b{nm_id}{n}",), stocks={FBS_HOME: 2})
+            for n in range(3)
+        ]
+        product_make(seller, nm_id, sizes=sizes)
+    for url, count in few.items():
+        assert queries_for(viewer, url) == count, url
+    many = product_make(
+        seller,
+        99,
+        sizes=[
+            SizeSpec(990 + n, barcodes=(f"c{n}", f"d{n}"), stocks={FBS_HOME: n}) for n in range(9)
+        ],
+    )
+    assert queries_for(viewer, product_url(many)) == few_sizes
 
 
 def test_an_htmx_request_gets_only_the_table(viewer, seller, catalogue):

@@ -3,7 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -228,3 +230,27 @@ def test_freshness_and_durations_are_said_in_words(settings):
     assert duration_text(timedelta(milliseconds=300)) == "under a second"
     assert duration_text(timedelta(seconds=42)) == "42 s"
     assert duration_text(timedelta(hours=2, minutes=10, seconds=5)) == "2 h 10 min"
+
+
+@pytest.mark.django_db
+def test_the_page_takes_as_many_queries_for_many_runs_as_for_one(watcher, seller, make_user):
+    streams_ensure(now=timezone.now())
+    stream = SyncStream.objects.get(seller=seller, dataset="cards")
+    person = make_user("asker", staff=True)
+
+    def run_made(minutes_ago: int) -> None:
+        started = timezone.now() - timedelta(minutes=minutes_ago)
+        SyncRun.objects.create(
+            stream=stream, trigger="manual", started_at=started, requested_by=person
+        )
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert watcher.get(page_url(seller)).status_code == 200
+        return len(captured.captured_queries)
+
+    run_made(1)
+    one = queries()
+    for minutes in range(2, 30):
+        run_made(minutes)
+    assert queries() == one
