@@ -28,7 +28,8 @@ class Report(models.Model):
     date_to = models.DateField(_("to"))
     create_date = models.DateField(_("created"), null=True, blank=True)
     report_type = models.IntegerField(_("report type"), null=True, blank=True)
-    seller_finance_name = models.TextField(_("legal entity"), blank=True)
+    # Defaults in the database too: a header made from rows gives neither.
+    seller_finance_name = models.TextField(_("legal entity"), blank=True, db_default="")
     currency = models.TextField(_("currency"), blank=True)
     retail_amount_sum = models.DecimalField(_("sales"), **MONEY)
     for_pay_sum = models.DecimalField(_("for goods sold"), **MONEY)
@@ -43,7 +44,7 @@ class Report(models.Model):
     cashback_commission_change_sum = models.DecimalField(_("cashback commission"), **MONEY)
     bank_payment_sum = models.DecimalField(_("to pay"), **MONEY)
     avg_sale_percent = models.DecimalField(_("average discount, %"), **PERCENT)
-    payment_schedule = models.TextField(_("payment schedule"), blank=True)
+    payment_schedule = models.TextField(_("payment schedule"), blank=True, db_default="")
     # Whether WB's list of reports has given the header (and its totals) or only rows have.
     listed = models.BooleanField(_("listed by WB"), default=False, db_default=False)
     # Figures the header lacks, summed from the stored rows once a page of them is stored,

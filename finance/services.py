@@ -7,9 +7,10 @@ from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 
 from sellers.models import Seller
+from sync.ingest import upsert
+from sync.registry import Counts
 from wbapi.methods import finance
 from wberp.records import record_fields, rows_of
-from wberp.upsert import upsert_rows
 
 from .models import Report, ReportRow
 from .reconciliation import RETURN, ZERO
@@ -20,28 +21,46 @@ ROW_FIELDS = record_fields(ReportRow, finance.ReportRow)
 HEADER_OF_ROWS = ("date_from", "date_to", "create_date", "currency", "report_type")
 
 
-def report_headers_store(
-    *, seller: Seller, records: Sequence[finance.ReportHeader], period: str
-) -> int:
-    """Insert or update the headers WB's list of reports gave; the rows written."""
-    rows = rows_of(records, HEADER_FIELDS, seller_id=seller.pk, period=period, listed=True)
-    return upsert_rows(Report, rows, key=("seller", "report_id"))
+KEYS = ("seller_id", "report_id")
 
 
 @transaction.atomic
-def report_rows_store(*, seller: Seller, records: Sequence[finance.ReportRow], period: str) -> int:
-    """Store report rows by rrdId; the rows written.
+def report_headers_store(
+    *,
+    seller: Seller,
+    records: Sequence[finance.ReportHeader],
+    period: str,
+    counts: Counts | None = None,
+) -> Counts:
+    """Insert or update the headers WB's list of reports gave; what was written."""
+    counts = counts if counts is not None else Counts()
+    rows = rows_of(records, HEADER_FIELDS, seller_id=seller.pk, period=period, listed=True)
+    upsert(Report, rows, keys=KEYS, counts=counts)
+    return counts
+
+
+@transaction.atomic
+def report_rows_store(
+    *,
+    seller: Seller,
+    records: Sequence[finance.ReportRow],
+    period: str,
+    counts: Counts | None = None,
+) -> Counts:
+    """Store report rows by rrdId; what was written.
 
     A report met for the first time gets a header from its rows. Rows of a report with a
     later createDate than those stored are a revision of it: the earlier version's rows go.
     """
+    counts = counts if counts is not None else Counts()
     if not records:
-        return 0
+        return counts
     versions = _versions(records)
     _headers_from_rows(seller, versions, period)
-    _drop_earlier_versions(seller, versions)
+    counts.add(removed=_drop_earlier_versions(seller, versions))
     rows = rows_of(records, ROW_FIELDS, seller_id=seller.pk)
-    return upsert_rows(ReportRow, rows, key=("seller", "rrd_id"))
+    upsert(ReportRow, rows, keys=("seller_id", "rrd_id"), counts=counts)
+    return counts
 
 
 def _versions(records: Sequence[finance.ReportRow]) -> dict[int, finance.ReportRow]:
@@ -70,13 +89,10 @@ def _headers_from_rows(seller: Seller, versions: dict[int, finance.ReportRow], p
             report_id=record.report_id,
             currency=record.currency or "",
             period=period,
-            seller_finance_name="",
-            payment_schedule="",
         )
         headers.append(header)
-    upsert_rows(
-        Report, headers, key=("seller", "report_id"), newer="create_date", update=["create_date"]
-    )
+    # Not counted: the rows are what this page brought.
+    upsert(Report, headers, keys=KEYS, counts=Counts(), newer="create_date")
 
 
 def _drop_earlier_versions(seller: Seller, versions: dict[int, finance.ReportRow]) -> int:

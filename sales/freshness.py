@@ -9,6 +9,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from sellers.models import Seller
+from sync.models import SyncStream
 
 # What WB says of each dataset's own freshness (shared/wb-api §4.5–4.6).
 WB_REFRESH = {
@@ -20,9 +21,12 @@ WB_REFRESH = {
 
 @dataclass(frozen=True)
 class Freshness:
-    synced_at: datetime | None  # None: not read from WB yet
+    synced_at: datetime | None  # when its last pass ended; None: not read from WB yet
     wb_refresh: Promise
 
 
 def freshness_of(seller: Seller, dataset: str) -> Freshness:
-    return Freshness(synced_at=None, wb_refresh=WB_REFRESH[dataset])
+    """When the dataset's last pass for the cabinet ended (one indexed row)."""
+    streams = SyncStream.objects.filter(seller=seller, dataset=dataset)
+    synced_at = streams.values_list("last_success_at", flat=True).first()
+    return Freshness(synced_at=synced_at, wb_refresh=WB_REFRESH[dataset])

@@ -2,10 +2,13 @@
 
 from collections.abc import Sequence
 
+from django.db import transaction
+
 from sellers.models import Seller
+from sync.ingest import upsert
+from sync.registry import Counts
 from wbapi.methods import statistics
 from wberp.records import Row, record_fields, rows_of
-from wberp.upsert import upsert_rows
 
 from .models import Order, Sale
 
@@ -28,14 +31,24 @@ def sale_rows(seller: Seller, records: Sequence[statistics.Sale]) -> list[Row]:
     return rows
 
 
-def orders_store(*, seller: Seller, records: Sequence[statistics.Order]) -> int:
-    """Insert new orders and update those WB changed since (a cancellation); the rows
+@transaction.atomic
+def orders_store(
+    *, seller: Seller, records: Sequence[statistics.Order], counts: Counts | None = None
+) -> Counts:
+    """Insert new orders and update those WB changed since (a cancellation); what was
     written. An order read again unchanged, or older than the one stored, writes nothing."""
+    counts = counts if counts is not None else Counts()
     rows = order_rows(seller, records)
-    return upsert_rows(Order, rows, key=("seller", "srid"), newer="last_change_date")
+    upsert(Order, rows, keys=("seller_id", "srid"), counts=counts, newer="last_change_date")
+    return counts
 
 
-def sales_store(*, seller: Seller, records: Sequence[statistics.Sale]) -> int:
+@transaction.atomic
+def sales_store(
+    *, seller: Seller, records: Sequence[statistics.Sale], counts: Counts | None = None
+) -> Counts:
     """Insert or update sales and returns by saleID, as orders_store does orders."""
+    counts = counts if counts is not None else Counts()
     rows = sale_rows(seller, records)
-    return upsert_rows(Sale, rows, key=("seller", "sale_id"), newer="last_change_date")
+    upsert(Sale, rows, keys=("seller_id", "sale_id"), counts=counts, newer="last_change_date")
+    return counts

@@ -33,13 +33,23 @@ PREPARED_TYPES = {"JSONField", "DateTimeField", "DateField", "DecimalField"}
 STAMP_COLUMNS = ("sync_pass", "changed_at")
 
 
-def upsert(model: type[Model], rows: Iterable[dict], *, keys: Sequence[str], counts: Counts):
-    """Insert or update `rows` of `model` by the unique columns `keys`; add to `counts`."""
-    unique = deduplicated(rows, keys)
+def upsert(
+    model: type[Model],
+    rows: Iterable[dict],
+    *,
+    keys: Sequence[str],
+    counts: Counts,
+    newer: str | None = None,
+):
+    """Insert or update `rows` of `model` by the unique columns `keys`; add to `counts`.
+
+    With `newer` (a column, such as WB's lastChangeDate), a stored row is only overwritten
+    by a row at least as new: a page read late never undoes a later change."""
+    unique = deduplicated(rows, keys, newer)
     if not unique:
         return
     columns = list(unique[0])
-    statement = Upsert(model, columns, keys)
+    statement = Upsert(model, columns, keys, newer)
     rows_out = [statement.prepare(row) for row in unique]
     if connection.vendor == "postgresql":
         inserted, updated = statement.run_postgresql(rows_out)
@@ -48,18 +58,27 @@ def upsert(model: type[Model], rows: Iterable[dict], *, keys: Sequence[str], cou
     counts.add(inserted=inserted, updated=updated)
 
 
-def deduplicated(rows: Iterable[dict], keys: Sequence[str]) -> list[dict]:
-    """The rows, the last one of each key only: ON CONFLICT may not touch a row twice."""
-    by_key = {tuple(row[key] for key in keys): row for row in rows}
+def deduplicated(rows: Iterable[dict], keys: Sequence[str], newer: str | None = None) -> list[dict]:
+    """The rows, one of each key only (the newest by `newer`, else the last): ON CONFLICT
+    may not touch a row twice."""
+    by_key: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row[name] for name in keys)
+        kept = by_key.get(key)
+        if kept is None or newer is None or row[newer] >= kept[newer]:
+            by_key[key] = row
     return list(by_key.values())
 
 
 class Upsert:
     """The statements that upsert rows of `columns` into a model's table."""
 
-    def __init__(self, model: type[Model], columns: list[str], keys: Sequence[str]) -> None:
+    def __init__(
+        self, model: type[Model], columns: list[str], keys: Sequence[str], newer: str | None = None
+    ) -> None:
         quote = connection.ops.quote_name
         self.model = model
+        self.newer = newer
         self.table = model._meta.db_table
         self.columns = columns
         self.keys = list(keys)
@@ -107,6 +126,9 @@ class Upsert:
                 f"THEN EXCLUDED.{quote('changed_at')} ELSE {self.q_table}.{quote('changed_at')} END"
             )
             where = ""
+        elif self.newer:
+            newer = quote(self.newer)
+            where = f" WHERE EXCLUDED.{newer} >= {self.q_table}.{newer} AND ({self._differs()})"
         else:
             where = f" WHERE {self._differs()}"
         if not sets:

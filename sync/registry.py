@@ -35,7 +35,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -93,6 +93,15 @@ class Dataset:
     def first_cursor(self, seller: Seller) -> Any:
         """Where a full pass starts: the cursor type's defaults."""
         return self.cursor_type() if self.cursor_type is not None else None
+
+    def backfill_cursor(self, seller: Seller, since: date) -> Any:
+        """Where a pass that reads the dataset's history from the day `since` starts; None
+        (the default) for a dataset WB keeps no history of: a full pass reads all there is."""
+        return None
+
+    def backfill_estimate(self, seller: Seller, since: date) -> int:
+        """How many WB requests a backfill from `since` is likely to take, at least one."""
+        return 1
 
     def advance(self, seller: Seller, cursor: Any, turn: Turn) -> Turn:
         """The cursor after the page read at `cursor`, given the pager's turn."""

@@ -5,11 +5,12 @@ waits for WB. A stream another task holds at this moment is syncing already and 
 """
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sellers.models import Seller
 
@@ -79,6 +80,35 @@ def sync_reset(*, seller: Seller, dataset: str, by: AbstractBaseUser | None = No
         lease_and_enqueue(stream, at=now)
     logger.info("Sync reset: seller=%s dataset=%s by=%s", seller.sid, dataset, person)
     return stream
+
+
+def sync_backfill(
+    *, seller: Seller, dataset: str, since: date, by: AbstractBaseUser | None = None
+) -> tuple[SyncStream, bool]:
+    """Read the dataset's history from the day `since` in a new pass, page by page as any
+    pass; (the stream, whether it started). A pass already going on (a backfill started before,
+    its worker perhaps killed since) is left to go on from its cursor: running this again
+    resumes a backfill, never restarts it. SyncError for a dataset without history to read."""
+    found = dataset_named(dataset)
+    cursor = found.backfill_cursor(seller, since)
+    if cursor is None:
+        raise SyncError(
+            _("%(dataset)s has no history to backfill: every pass reads all of it.")
+            % {"dataset": dataset}
+        )
+    now = timezone.now()
+    person = by if by is not None and by.pk else None
+    with transaction.atomic():
+        stream = seller_streams(seller, dataset).select_for_update().get()
+        if stream.run_id is not None:
+            return stream, False
+        stream.cursor = found.dump_cursor(cursor)
+        pass_start(stream, found, trigger=Trigger.MANUAL, now=now, by=person)
+        lease_and_enqueue(stream, at=now)
+    logger.info(
+        "Sync backfill: seller=%s dataset=%s since=%s by=%s", seller.sid, dataset, since, person
+    )
+    return stream, True
 
 
 def stream_schedule_set(*, seller: Seller, dataset: str, interval: timedelta | None) -> SyncStream:

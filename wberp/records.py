@@ -1,4 +1,4 @@
-"""WB records (wbapi's dataclasses) as rows of a model, for wberp.upsert.
+"""WB records (wbapi's dataclasses) as rows of a model, for sync.ingest.upsert.
 
 The model names its columns after the record's attributes (`nm_id`, `last_change_date`), so
 one mapping serves every dataset: each stored field is read from the record's attribute of the

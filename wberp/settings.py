@@ -81,8 +81,6 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "tokens",
-    "sales",
-    "finance",
     # django-ninja's templates and static files: Swagger UI is served from our own origin.
     "ninja",
     "api",
@@ -90,6 +88,8 @@ INSTALLED_APPS = [
     "alerts",
     "sync",
     "catalog",
+    "sales",
+    "finance",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +190,10 @@ if SYNC_DATASETS == ["none"]:
     SYNC_DATASETS = []
 # The longest back-off of a stream after transient errors in a row.
 SYNC_BACKOFF_CAP_SECONDS = positive_seconds("SYNC_BACKOFF_CAP_SECONDS", default=3600.0)
+# WB's page sizes, which the paging of orders and sales (a shorter page is the last one) and
+# of the finance report's rows rely on. WB's own values; tests use smaller pages.
+WB_STATISTICS_PAGE_ROWS = env.int("WB_STATISTICS_PAGE_ROWS", default=80_000)
+WB_FINANCE_PAGE_ROWS = env.int("WB_FINANCE_PAGE_ROWS", default=100_000)
 
 # --- Authentication ---------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -56,14 +56,16 @@ def test_every_row_of_every_report_is_stored_once_over_several_rrdid_pages(wb_ca
 def test_a_report_read_again_writes_nothing(wb_cabinet):
     records, _ = wb_cabinet.records(REPORT_ROWS, EVERY_REPORT)
     report_rows_store(seller=wb_cabinet.seller, records=records, period="weekly")
-    assert report_rows_store(seller=wb_cabinet.seller, records=records, period="weekly") == 0
+    again = report_rows_store(seller=wb_cabinet.seller, records=records, period="weekly")
+    assert (again.inserted, again.updated, again.removed) == (0, 0, 0)
 
 
 def test_nothing_to_read_is_a_204_at_once_and_nothing_stored(wb_cabinet):
     before_any = ReportRowsCursor(date(2024, 1, 29), date(2024, 2, 4), limit=ROWS_PER_PAGE)
     records, cursor = wb_cabinet.records(REPORT_ROWS, before_any)
     assert records == [] and cursor == before_any
-    assert report_rows_store(seller=wb_cabinet.seller, records=records, period="weekly") == 0
+    nothing = report_rows_store(seller=wb_cabinet.seller, records=records, period="weekly")
+    assert (nothing.inserted, nothing.updated) == (0, 0)
 
 
 def test_rows_make_a_header_and_the_list_gives_it_wbs_totals(wb_cabinet):

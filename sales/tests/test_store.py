@@ -44,9 +44,9 @@ def true_orders(cabinet) -> dict[str, tuple]:
 def test_every_order_is_stored_once_as_wb_has_it(cabinet):
     records, _ = cabinet.records(ORDERS, START)
     assert len(records) > 2 * PAGE_ROWS  # several pages, whose overlaps repeat rows
-    written = orders_store(seller=cabinet.seller, records=records)
+    counts = orders_store(seller=cabinet.seller, records=records)
     assert stored_orders(cabinet.seller) == true_orders(cabinet)
-    assert written == len(true_orders(cabinet))
+    assert (counts.inserted, counts.updated) == (len(true_orders(cabinet)), 0)
 
 
 def test_an_orders_fields_and_money_are_stored_exactly(cabinet):
@@ -74,7 +74,8 @@ def test_an_orders_fields_and_money_are_stored_exactly(cabinet):
 def test_reading_the_same_rows_again_writes_nothing(cabinet):
     records, _ = cabinet.records(ORDERS, START)
     orders_store(seller=cabinet.seller, records=records)
-    assert orders_store(seller=cabinet.seller, records=records) == 0
+    again = orders_store(seller=cabinet.seller, records=records)
+    assert (again.inserted, again.updated) == (0, 0)
 
 
 def test_a_cancellation_after_the_order_was_stored_updates_it(cabinet):
@@ -107,7 +108,7 @@ def test_an_older_row_never_overwrites_a_newer_one(cabinet):
         last_change_date=newest.last_change_date - timedelta(hours=1),
         is_cancel=not newest.is_cancel,
     )
-    assert orders_store(seller=cabinet.seller, records=[stale]) == 0
+    assert orders_store(seller=cabinet.seller, records=[stale]).updated == 0
     assert Order.objects.get(srid=newest.srid).is_cancel == bool(newest.is_cancel)
 
 
@@ -143,5 +144,5 @@ def test_the_same_srid_in_two_cabinets_is_two_orders(cabinet):
     records, _ = cabinet.records(ORDERS, START)
     other = seller_for_token(sid="another-cabinet", oid=None)
     orders_store(seller=cabinet.seller, records=records[:5])
-    assert orders_store(seller=other, records=records[:5]) == 5
+    assert orders_store(seller=other, records=records[:5]).inserted == 5
     assert Order.objects.filter(srid=records[0].srid).count() == 2

@@ -101,7 +101,7 @@ def test_run_starts_a_pass_and_reset_one_from_the_start(synced):
 
 
 def test_bad_names_are_refused_with_a_message(synced):
-    with pytest.raises(CommandError, match="No dataset is named orders; one of: cards"):
-        command("run", "--dataset", "orders")
+    with pytest.raises(CommandError, match="No dataset is named nothing; one of: cards"):
+        command("run", "--dataset", "nothing")
     with pytest.raises(CommandError, match="No cabinet has the seller ID nope"):
         command("status", "--seller", "nope")

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import translation
 
+from catalog.tests.conftest import CATALOGUE_DATASETS
 from catalog.tests.truth import stored, truth
 from conftest import TEST_RATE_SPEED
 from jobs.testing import WorkerProcesses
@@ -52,6 +53,8 @@ def sync_workers(tmp_path, wb) -> Iterator[Callable[[], WorkerProcesses]]:
             "WB_API_BASE_URL": wb.base_url,
             "WB_API_LOCAL_EMULATOR": "true",
             **PAGE_BOUNDS,
+            # The catalogue's datasets only, whose ground truth these tests compare.
+            "SYNC_DATASETS": ",".join(CATALOGUE_DATASETS),
             "WB_TOKEN_KEYS": ",".join(settings.WB_TOKEN_KEYS),
             "WB_TOKEN_FINGERPRINT_KEY": settings.WB_TOKEN_FINGERPRINT_KEY,
         }

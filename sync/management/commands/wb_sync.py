@@ -1,12 +1,15 @@
-"""manage.py wb_sync status|run|reset — the sync from a terminal or cron.
+"""manage.py wb_sync status|run|backfill|reset — the sync from a terminal or cron.
 
 `run` enqueues passes: a worker (`manage.py db_worker`) reads their pages. With --wait it
 follows them until they end, printing each dataset's progress, and exits non-zero if any
-failed or was blocked.
+failed or was blocked. `backfill` starts a pass of one dataset from a day in its history
+(orders, sales, finance) and says how long WB's limits make it take at the least.
 """
 
+import argparse
 import json
 import time
+from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -17,7 +20,8 @@ from sellers.models import Seller
 from sync.models import SyncRun, SyncStream
 from sync.registry import dataset_named, registered
 from sync.selectors import StreamStatus, sync_status
-from sync.services import sync_now, sync_reset
+from sync.services import SyncError, sync_backfill, sync_now, sync_reset
+from wbapi.limits import LIMIT_GROUPS
 
 POLL_SECONDS = 1.0
 DEFAULT_TIMEOUT = 3600.0
@@ -49,6 +53,29 @@ class Command(BaseCommand):
             help=_("With --wait: give up after this long (default %(default)s)."),
         )
 
+        backfill = actions.add_parser(
+            "backfill",
+            help=_(
+                "Read a dataset's history from a day on, resuming one going on (finance "
+                "first: WB keeps orders and sales 90 days)."
+            ),
+        )
+        backfill.add_argument("--seller", metavar="SID", required=True)
+        backfill.add_argument("--dataset", metavar="NAME", required=True)
+        backfill.add_argument("--since", metavar="YYYY-MM-DD", required=True, type=day)
+        backfill.add_argument(
+            "--wait",
+            action="store_true",
+            help=_("Wait until it ends, printing progress; exit non-zero if it failed."),
+        )
+        backfill.add_argument(
+            "--timeout",
+            type=float,
+            default=DEFAULT_TIMEOUT,
+            metavar="SECONDS",
+            help=argparse.SUPPRESS,
+        )
+
         reset = actions.add_parser("reset", help=_("Read a dataset again from the start."))
         reset.add_argument("--seller", metavar="SID", required=True)
         reset.add_argument("--dataset", metavar="NAME", required=True)
@@ -67,6 +94,8 @@ class Command(BaseCommand):
             self.status(seller, as_json=options["json"])
         elif action == "run":
             self.run(seller, options["dataset"], wait=options["wait"], timeout=options["timeout"])
+        elif action == "backfill":
+            self.backfill(seller, options)
         else:
             stream = sync_reset(seller=seller, dataset=options["dataset"], by=None)
             self.stdout.write(
@@ -126,6 +155,56 @@ class Command(BaseCommand):
                 self.stderr.write(_("Gave up waiting; is a worker (manage.py db_worker) running?"))
                 return False
             time.sleep(POLL_SECONDS)
+
+    # --- backfill ------------------------------------------------------------------------
+
+    def backfill(self, seller: Seller, options: dict) -> None:
+        name, since = options["dataset"], options["since"]
+        try:
+            stream, fresh = sync_backfill(seller=seller, dataset=name, since=since, by=None)
+        except SyncError as exc:
+            raise CommandError(str(exc)) from None
+        if fresh:
+            self.stdout.write(backfill_plan(seller, name, since))
+        else:
+            self.stdout.write(
+                _("A pass of %(dataset)s is going on: it goes on from where it is.")
+                % {"dataset": name}
+            )
+        if options["wait"] and not self.follow({stream.pk: stream.run_id}, options["timeout"]):
+            raise CommandError(_("The backfill did not end well; see wb_sync status."))
+
+
+def day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("a day as YYYY-MM-DD, not %r") % text) from None
+
+
+def backfill_plan(seller: Seller, name: str, since: date) -> str:
+    """What the backfill will ask of WB, and the least time WB's limits allow for it."""
+    dataset = dataset_named(name)
+    requests = dataset.backfill_estimate(seller, since)
+    limit = LIMIT_GROUPS[first_limit_group(seller, dataset)].default
+    minutes = max(0, requests - limit.burst) * limit.interval / 60
+    return ngettext(
+        "Backfill of %(dataset)s since %(since)s started: about %(requests)d request to WB, "
+        "which its limits allow in %(minutes)d minutes at the least.",
+        "Backfill of %(dataset)s since %(since)s started: about %(requests)d requests to WB, "
+        "which its limits allow in %(minutes)d minutes at the least.",
+        requests,
+    ) % {
+        "dataset": name,
+        "since": since.isoformat(),
+        "requests": requests,
+        "minutes": round(minutes),
+    }
+
+
+def first_limit_group(seller: Seller, dataset) -> str:
+    """The WB limit group of the dataset's first request, which paces its pages."""
+    return dataset.pager(seller, dataset.first_cursor(seller)).spec.limit_group
 
 
 def latest_runs(first_runs: dict[int, int | None]) -> dict[int, SyncRun]:

@@ -1,0 +1,106 @@
+"""The sync of finance reports: headers and rows equal WB's ground truth over several rrdId
+pages; a revised report replaces its rows; nothing published is one 204-free list request;
+a token without Finance blocks only the finance stream, with a reason."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from finance.models import Report, ReportRow
+from sync.models import SyncStream
+from sync.services import sync_now
+from sync.testing import run_sync
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROWS_PAGE = 700
+DETAILED, LIST = "/api/finance/v1/sales-reports/detailed", "/api/finance/v1/sales-reports/list"
+
+
+@pytest.fixture
+def finance_seller(make_token, wb, settings):
+    settings.WB_FINANCE_PAGE_ROWS = ROWS_PAGE
+    wb.freeze_clock()
+
+    def make(name: str = "Finance seller", categories: str = "finance"):
+        token = make_token(name, seller_name=name, categories=categories)
+        wb.configure(token.seller.sid, products=20, orders_per_day=10)
+        return token.seller
+
+    return make
+
+
+def stored_rows(seller) -> dict:
+    rows = ReportRow.objects.filter(seller=seller).values_list("rrd_id", "report_id", "for_pay")
+    return {rrd_id: (report_id, for_pay) for rrd_id, report_id, for_pay in rows}
+
+
+def true_rows(wb, seller, since) -> dict:
+    reports = {r.report_id for r in Report.objects.filter(seller=seller, date_to__gte=since)}
+    return {
+        row["rrdId"]: (row["reportId"], Decimal(row["forPay"]))
+        for row in wb.truth(seller.sid, "finance_rows")
+        if row["reportId"] in reports
+    }
+
+
+def rrd_ids(report: Report) -> set[int]:
+    rows = ReportRow.objects.filter(seller=report.seller, report_id=report.report_id)
+    return set(rows.values_list("rrd_id", flat=True))
+
+
+def requests_to(wb, path: str, *, after: int = 0) -> int:
+    return sum(1 for entry in wb.request_log[after:] if entry.path == path)
+
+
+def test_the_reports_of_the_last_weeks_equal_wbs_over_several_rrdid_pages(finance_seller, wb):
+    seller = finance_seller()
+    run_sync()
+    headers = {row["reportId"]: row for row in wb.truth(seller.sid, "finance_reports")}
+    stored = Report.objects.filter(seller=seller)
+    assert stored.count() >= 11 and {r.report_id for r in stored} <= set(headers)
+    for report in stored:
+        assert report.listed and report.for_pay_sum == Decimal(
+            headers[report.report_id]["forPaySum"]
+        )
+        assert report.rows_count and report.rows_created == report.create_date
+    since = min(r.date_to for r in stored)
+    assert stored_rows(seller) == true_rows(wb, seller, since)
+    assert requests_to(wb, DETAILED) > 3  # pages of 700 rows, then the 204
+
+
+def test_a_revised_report_replaces_its_rows_on_the_next_pass(finance_seller, wb):
+    seller = finance_seller()
+    run_sync()
+    report = Report.objects.filter(seller=seller).order_by("date_from")[2]
+    earlier = set(
+        ReportRow.objects.filter(report_id=report.report_id).values_list("rrd_id", flat=True)
+    )
+    wb.advance_clock(timedelta(hours=2))
+    wb.revise_report(seller.sid, report.report_id)
+    sync_now(seller=seller, dataset="finance")
+    run_sync()
+    now = rrd_ids(report)
+    assert now and not now & earlier
+    since = Report.objects.filter(seller=seller).order_by("date_to").first().date_to
+    assert stored_rows(seller) == true_rows(wb, seller, since)
+    report.refresh_from_db()
+    assert report.rows_created == report.create_date
+
+
+def test_a_cabinet_without_reports_yet_asks_once_and_stores_nothing(finance_seller, wb):
+    seller = finance_seller()
+    wb.configure(seller.sid, history_start=(wb.now() - timedelta(days=2)).date().isoformat())
+    run_sync()
+    assert requests_to(wb, LIST) == 1 and requests_to(wb, DETAILED) == 0
+    assert not Report.objects.filter(seller=seller).exists()
+    assert SyncStream.objects.get(seller=seller, dataset="finance").state == SyncStream.State.IDLE
+
+
+def test_a_token_without_finance_blocks_only_the_finance_stream_with_a_reason(finance_seller, wb):
+    seller = finance_seller(categories="statistics")
+    run_sync()
+    streams = {s.dataset: s for s in SyncStream.objects.filter(seller=seller)}
+    assert streams["finance"].state == SyncStream.State.BLOCKED
+    assert streams["finance"].error_code
+    assert streams["orders"].state == SyncStream.State.IDLE
