@@ -6,6 +6,7 @@ token desk keeps its stable code beside the words, so that programs need not rea
 
 import math
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -101,6 +102,12 @@ def install_handlers(api: NinjaAPI) -> None:
         response = api.create_response(request, {"detail": detail}, status=429)
         response["Retry-After"] = str(wait)
         return response
+
+    @api.exception_handler(PermissionDenied)
+    def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        # A token of the caller's cabinets that they may only read (access.selectors).
+        detail = _("You do not have permission to do that.")
+        return api.create_response(request, {"detail": detail}, status=403)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

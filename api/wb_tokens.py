@@ -4,15 +4,16 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.views.decorators.debug import sensitive_variables
 from ninja import Query, Router, Status
 
+from access.models import Area
+from access.selectors import get_visible_or_404
 from sellers.models import Seller
 from tokens.forms import TokenListForm
 from tokens.models import WBToken
 from tokens.pagination import TalliedPaginator
-from tokens.selectors import countable_statuses, tokens_matching, with_key_id
+from tokens.selectors import countable_statuses, tokens_matching, tokens_per_status, with_key_id
 from tokens.services import token_check, token_create, token_delete, token_update
 
 from .auth import allowed
@@ -68,13 +69,15 @@ def shown_tokens() -> QuerySet:
     return with_key_id(WBToken.objects.select_related("seller", "created_by"))
 
 
-def stored_token(token_id: UUID) -> WBToken:
-    return get_object_or_404(shown_tokens(), pk=token_id)
+def stored_token(request: HttpRequest, token_id: UUID, *, change: bool = False) -> WBToken:
+    """A token of the caller's cabinets (404 for any other; 403 to change one they may only
+    read), as the pages find it."""
+    return get_visible_or_404(shown_tokens(), request.auth, Area.TOKENS, change=change, pk=token_id)
 
 
-def refreshed(token: WBToken) -> dict:
+def refreshed(request: HttpRequest, token: WBToken) -> dict:
     """The token as stored now, after a service has changed it."""
-    return token_public(stored_token(token.pk))
+    return token_public(stored_token(request, token.pk))
 
 
 @router.get(
@@ -86,8 +89,14 @@ def refreshed(token: WBToken) -> dict:
 def list_tokens(request: HttpRequest, query: Query[TokenListQuery]) -> dict:
     """The tokens the filters match, newest first, and how many match in all."""
     filters = TokenListForm(query.form_data()).filters()
-    tokens = tokens_matching(filters).select_related("created_by").order_by("-created_at", "-id")
-    count = TalliedPaginator(tokens, query.limit, statuses=countable_statuses(filters)).count
+    tokens = tokens_matching(filters, request.auth).select_related("created_by")
+    tokens = tokens.order_by("-created_at", "-id")
+    count = TalliedPaginator(
+        tokens,
+        query.limit,
+        statuses=countable_statuses(filters),
+        per_status=tokens_per_status(request.auth),
+    ).count
     page = tokens[query.skip : query.skip + query.limit]
     return {"data": [token_public(token) for token in page], "count": count}
 
@@ -107,7 +116,7 @@ def create_token(request: HttpRequest, payload: WBTokenCreate) -> Status:
         by=request.auth,
         allow_unverified=payload.allow_unverified,
     )
-    return Status(201, refreshed(token))
+    return Status(201, refreshed(request, token))
 
 
 @router.get(
@@ -117,7 +126,7 @@ def create_token(request: HttpRequest, payload: WBTokenCreate) -> Status:
     auth=allowed("tokens.view_wbtoken"),
 )
 def get_token(request: HttpRequest, id: UUID) -> dict:
-    return token_public(stored_token(id))
+    return token_public(stored_token(request, id))
 
 
 @router.patch(
@@ -129,7 +138,7 @@ def get_token(request: HttpRequest, id: UUID) -> dict:
 @sensitive_variables("payload", "changes")
 def update_token(request: HttpRequest, id: UUID, payload: WBTokenUpdate) -> dict:
     """Rename and/or replace the token: only the fields sent change."""
-    token = stored_token(id)
+    token = stored_token(request, id, change=True)
     changes = payload.model_dump(exclude_unset=True)
     token = token_update(
         token=token,
@@ -139,7 +148,7 @@ def update_token(request: HttpRequest, id: UUID, payload: WBTokenUpdate) -> dict
         allow_other_seller=payload.allow_other_seller,
         allow_unverified=payload.allow_unverified,
     )
-    return refreshed(token)
+    return refreshed(request, token)
 
 
 @router.delete(
@@ -149,7 +158,7 @@ def update_token(request: HttpRequest, id: UUID, payload: WBTokenUpdate) -> dict
     auth=allowed("tokens.delete_wbtoken"),
 )
 def delete_token(request: HttpRequest, id: UUID) -> HttpResponse:
-    token_delete(token=stored_token(id), by=request.auth)
+    token_delete(token=stored_token(request, id, change=True), by=request.auth)
     return HttpResponse(status=204)
 
 
@@ -161,6 +170,6 @@ def delete_token(request: HttpRequest, id: UUID) -> HttpResponse:
 )
 def check_token(request: HttpRequest, id: UUID) -> dict:
     """Check the token with WB now; its status, last check and error show the outcome."""
-    token = stored_token(id)
+    token = stored_token(request, id, change=True)
     token_check(token=token, by=request.auth)
-    return refreshed(token)
+    return refreshed(request, token)

@@ -5,11 +5,15 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from access.admin_scope import CabinetScopedAdmin
+
 from .models import Seller
 
 
 @admin.register(Seller)
-class SellerAdmin(admin.ModelAdmin):
+class SellerAdmin(CabinetScopedAdmin):
+    cabinet_area = None  # a cabinet is listed for whoever sees it in any area
+    cabinet_field = "pk"
     list_display = ["display_name", "trade_mark", "tin", "sid", "token_count", "info_checked_at"]
     search_fields = ["name", "trade_mark", "tin", "=sid"]
     readonly_fields = [

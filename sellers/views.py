@@ -7,8 +7,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from access.models import Area
+from access.selectors import may_access, visible_sellers
+
 from .coverage import coverage_of
-from .selectors import seller_tokens, sellers_with_tokens, visible_sellers
+from .selectors import seller_tokens, sellers_with_tokens
 
 PAGE_SIZE = 25
 QUERY_MAX_LENGTH = 100
@@ -32,9 +35,7 @@ def seller_list(request: HttpRequest) -> HttpResponse:
 @can_view
 def seller_detail(request: HttpRequest, sid: str) -> HttpResponse:
     seller = get_object_or_404(visible_sellers(request.user), sid=sid)
-    tokens = list(seller_tokens(seller))
-    return render(
-        request,
-        "sellers/detail.html",
-        {"seller": seller, "tokens": tokens, "coverage": coverage_of(tokens)},
-    )
+    shows_tokens = may_access(request.user, seller, Area.TOKENS)
+    tokens = list(seller_tokens(seller, request.user)) if shows_tokens else []
+    context = {"seller": seller, "shows_tokens": shows_tokens, "tokens": tokens}
+    return render(request, "sellers/detail.html", {**context, "coverage": coverage_of(tokens)})

@@ -17,6 +17,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
+from access.admin_scope import CabinetScopedAdmin
+from access.models import Area
 from wbapi.claims import CATEGORY_BITS
 
 from .batches import check_batch_start
@@ -151,7 +153,8 @@ DJANGO_SELECT_FOR_ACTION = "Select this object for an action - {}"
 
 
 @admin.register(WBToken)
-class WBTokenAdmin(admin.ModelAdmin):
+class WBTokenAdmin(CabinetScopedAdmin):
+    cabinet_area = Area.TOKENS
     list_display = [
         "short_name",
         "seller_column",
@@ -291,7 +294,7 @@ class WBTokenAdmin(admin.ModelAdmin):
         token_delete(token=obj, by=request.user)
 
     def delete_queryset(self, request, queryset: QuerySet) -> None:
-        for token in queryset:
+        for token in self.scope(queryset, request, change=True):
             token_delete(token=token, by=request.user)
 
     # Actions
@@ -303,7 +306,7 @@ class WBTokenAdmin(admin.ModelAdmin):
     def check_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
         """Start the check in the background and show its progress, then its summary."""
         batch = check_batch_start(
-            tokens=queryset.order_by("name", "pk"),
+            tokens=self.scope(queryset, request, change=True).order_by("name", "pk"),
             by=request.user,
             trigger=WBTokenCheck.Trigger.BULK,
         )

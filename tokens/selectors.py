@@ -6,13 +6,22 @@ Forms parse what people ask for into plain values; these functions turn them int
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Value
 from django.db.models.functions import Substr
+from django.shortcuts import get_object_or_404
 
+from access.models import Area
+from access.selectors import (
+    User,
+    get_visible_or_404,
+    scoped,
+    sees_all_cabinets,
+    visible_sellers,
+)
 from wbapi.claims import HINT_LENGTH
 
 from .crypto import KEY_ID_LENGTH, VERSION, envelope_key_id
-from .models import EXPIRY_WARNING_DAYS, StatusTally, WBToken
+from .models import EXPIRY_WARNING_DAYS, CheckBatch, StatusTally, WBToken
 from .pagination import TalliedPaginator
 
 PAGE_SIZE = 25
@@ -58,10 +67,45 @@ class TokenFilters:
         return [f"-{field}" for field in fields] if self.sort.startswith("-") else fields
 
 
-def tokens_matching(filters: TokenFilters) -> QuerySet:
-    """The tokens a list shows, in its order, without their secrets."""
+def visible_tokens(user: User, *, change: bool = False) -> QuerySet[WBToken]:
+    """The tokens `user` may see (or change): those of the tokens area of their cabinets."""
+    return scoped(WBToken.objects.all(), user, Area.TOKENS, change=change)
+
+
+def with_changeable(tokens: QuerySet[WBToken], user: User) -> QuerySet[WBToken]:
+    """`tokens`, each with `changeable`: whether `user` may change, check or delete it (the
+    pages show those buttons only then)."""
+    if sees_all_cabinets(user):
+        return tokens.annotate(changeable=Value(True))
+    ours = Q(seller__in=visible_sellers(user, Area.TOKENS, change=True).values("pk"))
+    return tokens.annotate(changeable=ExpressionWrapper(ours, output_field=BooleanField()))
+
+
+def visible_token_or_404(user: User, pk, *, change: bool = False) -> WBToken:
+    """A token of `user`'s cabinets, with its seller; 404 for any other (see
+    access.selectors.get_visible_or_404)."""
+    tokens = with_changeable(WBToken.objects.select_related("seller"), user)
+    return get_visible_or_404(tokens, user, Area.TOKENS, change=change, pk=pk)
+
+
+def visible_batches(user: User) -> QuerySet[CheckBatch]:
+    """The bulk checks `user` may follow: for those who see every cabinet, all of them;
+    otherwise those they started themselves of tokens all still in their cabinets."""
+    if sees_all_cabinets(user):
+        return CheckBatch.objects.all()
+    others = WBToken.objects.exclude(pk__in=visible_tokens(user).values("pk"))
+    return CheckBatch.objects.filter(created_by=user).exclude(items__token__in=others)
+
+
+def visible_batch_or_404(user: User, pk) -> CheckBatch:
+    return get_object_or_404(visible_batches(user), pk=pk)
+
+
+def tokens_matching(filters: TokenFilters, user: User, *, change: bool = False) -> QuerySet:
+    """The tokens a list shows `user`, in its order, without their secrets."""
     # Without the secret, but with its key's id; every row shows its seller.
-    tokens = with_key_id(WBToken.objects.select_related("seller"))
+    tokens = visible_tokens(user, change=change).select_related("seller")
+    tokens = with_changeable(with_key_id(tokens), user)
     if filters.query:
         tokens = tokens.filter(search_condition(filters.query))
     if filters.statuses:
@@ -88,11 +132,11 @@ def search_condition(query: str) -> Q:
     return condition
 
 
-def token_list_page(filters: TokenFilters, *, page_number: str | None) -> dict:
-    """One page of the token list with the counts above it."""
-    per_status = StatusTally.objects.per_status()  # read once: counts and pages use it
+def token_list_page(filters: TokenFilters, *, user: User, page_number: str | None) -> dict:
+    """One page of the token list `user` sees, with the counts above it."""
+    per_status = tokens_per_status(user)  # read once: counts and pages use it
     paginator = TalliedPaginator(
-        tokens_matching(filters),
+        tokens_matching(filters, user),
         PAGE_SIZE,
         statuses=countable_statuses(filters),
         per_status=per_status,
@@ -101,7 +145,7 @@ def token_list_page(filters: TokenFilters, *, page_number: str | None) -> dict:
     return {
         "page": page,
         "tokens": page.object_list,
-        "counts": status_counts(per_status),
+        "counts": status_counts(per_status, user),
         "sort": filters.sort,
         "filtered": bool(filters.active),
     }
@@ -112,13 +156,22 @@ def countable_statuses(filters: TokenFilters) -> list[str] | None:
     return list(filters.statuses) if filters.active == ["statuses"] else None
 
 
-def status_counts(per_status: dict[str, int]) -> dict[str, int]:
-    """Counts for the summary above the list, from the tally (see StatusTally) and, for
-    tokens expiring soon, their range of the expiry index: short at any table size."""
+def tokens_per_status(user: User) -> dict[str, int]:
+    """How many tokens `user` sees of each status: from the tally (see StatusTally) for
+    those who see every cabinet, otherwise counted among the tokens of their cabinets."""
+    if sees_all_cabinets(user):
+        return StatusTally.objects.per_status()
+    counted = visible_tokens(user).values_list("status").annotate(tokens=Count("pk"))
+    return dict(counted.order_by())
+
+
+def status_counts(per_status: dict[str, int], user: User) -> dict[str, int]:
+    """Counts for the summary above the list, from `tokens_per_status` and, for tokens
+    expiring soon, their range of the expiry index: short at any table size."""
     return {
         "total": sum(per_status.values()),
         "valid": per_status.get(WBToken.Status.VALID, 0),
-        "expiring": WBToken.objects.expiring_within(EXPIRY_WARNING_DAYS).count(),
+        "expiring": visible_tokens(user).expiring_within(EXPIRY_WARNING_DAYS).count(),
         "problems": sum(per_status.get(status, 0) for status in PROBLEM_STATUSES),
         "unchecked": per_status.get(WBToken.Status.UNCHECKED, 0),
     }

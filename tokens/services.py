@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
+from access.models import Area
+from access.selectors import sees_all_cabinets, visible_sellers
 from gateway.errors import NotSent
 from gateway.messages import describe, error_detail
 from gateway.stored import check_stored_token
@@ -135,6 +137,23 @@ def refusal(exc: WBError, *, field: str | None = "raw_token") -> TokenError:
     return TokenError(describe(exc.code, detail), code=exc.code, field=field, detail=detail)
 
 
+def refuse_foreign_cabinet(by: User, sid: str) -> None:
+    """A token goes only into a cabinet whose tokens its author may change (anyone's, for
+    whoever sees every cabinet, and for commands run without --user). The refusal reads the
+    same whether the cabinet is stored or not, so it tells nothing of other cabinets."""
+    if by is None or sees_all_cabinets(by):
+        return
+    if not visible_sellers(by, Area.TOKENS, change=True).filter(sid=sid).exists():
+        raise TokenError(
+            _(
+                "This token is of a cabinet whose tokens you have not been given: ask whoever "
+                "manages access to give it to you."
+            ),
+            code="foreign_cabinet",
+            field="raw_token",
+        )
+
+
 def refuse_duplicate(fingerprint: str) -> None:
     existing = WBToken.objects.filter(fingerprint=fingerprint).only("name").first()
     if existing is not None:
@@ -157,6 +176,7 @@ def token_create(*, name: str, raw_token: str, by: User, allow_unverified: bool 
     """Validate a new token with WB and store it encrypted, with its seller and claims."""
     name = clean_name(name)
     pasted = read_pasted_token(raw_token)
+    refuse_foreign_cabinet(by, pasted.claims.seller_sid)
     refuse_duplicate(pasted.fingerprint)
     outcome = verify_pasted(pasted)
     status = status_to_save(outcome, allow_unverified=allow_unverified)
@@ -197,7 +217,7 @@ def token_update(
         changed.append("name")
     outcome = pasted = status = None
     if raw_token:
-        pasted = read_replacement(token, raw_token, allow_other_seller=allow_other_seller)
+        pasted = read_replacement(token, raw_token, by=by, allow_other_seller=allow_other_seller)
         outcome = verify_pasted(pasted)
         status = status_to_save(outcome, allow_unverified=allow_unverified)
         changed.append("token")
@@ -220,8 +240,11 @@ def token_update(
 
 
 @sensitive_variables("raw_token", "pasted")
-def read_replacement(token: WBToken, raw_token: str, *, allow_other_seller: bool) -> PastedToken:
+def read_replacement(
+    token: WBToken, raw_token: str, *, by: User, allow_other_seller: bool
+) -> PastedToken:
     pasted = read_pasted_token(raw_token)
+    refuse_foreign_cabinet(by, pasted.claims.seller_sid)
     if pasted.fingerprint == token.fingerprint:
         raise TokenError(
             _("This is the token already stored here."), code="same_token", field="raw_token"

@@ -7,7 +7,7 @@ with the fragment it needs, so the pages also work without JavaScript.
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -23,7 +23,13 @@ from .exceptions import TokenError
 from .forms import COLUMNS, TokenAddForm, TokenEditForm, TokenListForm, TokenPreviewForm
 from .models import CheckBatch, WBToken, WBTokenCheck
 from .presentation import category_label, deletion_question
-from .selectors import recent_checks, token_list_page, tokens_matching
+from .selectors import (
+    recent_checks,
+    token_list_page,
+    tokens_matching,
+    visible_batch_or_404,
+    visible_token_or_404,
+)
 from .services import token_check, token_delete
 
 # Client events: the table and detail refresh on TOKENS_CHANGED, the dialog closes on CLOSE.
@@ -60,7 +66,9 @@ def saved(request: HttpRequest, message: str, *, to: str) -> HttpResponse:
 @can("view")
 def token_list(request: HttpRequest) -> HttpResponse:
     form = TokenListForm(request.GET)
-    context = token_list_page(form.filters(), page_number=request.GET.get("page"))
+    context = token_list_page(
+        form.filters(), user=request.user, page_number=request.GET.get("page")
+    )
     template = "tokens/list.html#table" if request.htmx and not request.htmx.boosted else None
     return render(
         request, template or "tokens/list.html", {"form": form, "columns": COLUMNS, **context}
@@ -71,7 +79,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @can("view")
 def token_detail(request: HttpRequest, pk) -> HttpResponse:
-    token = get_object_or_404(WBToken.objects.select_related("seller"), pk=pk)
+    token = visible_token_or_404(request.user, pk)
     template = "tokens/detail.html#summary" if request.htmx else "tokens/detail.html"
     return render(request, template, token_page_context(token))
 
@@ -119,7 +127,7 @@ def token_preview(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @can("change")
 def token_edit(request: HttpRequest, pk) -> HttpResponse:
-    token = get_object_or_404(WBToken, pk=pk)
+    token = visible_token_or_404(request.user, pk, change=True)
     form = TokenEditForm(request.POST or None, token=token)
     if request.method == "POST" and form.is_valid() and form.save(by=request.user):
         return saved(
@@ -135,7 +143,7 @@ def token_edit(request: HttpRequest, pk) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @can("delete")
 def token_delete_view(request: HttpRequest, pk) -> HttpResponse:
-    token = get_object_or_404(WBToken, pk=pk)
+    token = visible_token_or_404(request.user, pk, change=True)
     if request.method == "POST":
         # Deleted on its own page, which is then gone: go to the list instead of refreshing it.
         on_its_page = request.htmx and request.htmx.current_url_abs_path == token.get_absolute_url()
@@ -154,7 +162,7 @@ def token_delete_view(request: HttpRequest, pk) -> HttpResponse:
 @require_POST
 @can("check")
 def token_check_view(request: HttpRequest, pk) -> HttpResponse:
-    token = get_object_or_404(WBToken, pk=pk)
+    token = visible_token_or_404(request.user, pk, change=True)
     try:
         check = token_check(token=token, by=request.user)
     except TokenError as exc:
@@ -201,7 +209,7 @@ MAX_BULK_CHECK = 5000
 @can("check")
 def token_check_all(request: HttpRequest) -> HttpResponse:
     """Start a background check of every token the list's filters match (all its pages)."""
-    tokens = tokens_matching(TokenListForm(request.POST).filters())
+    tokens = tokens_matching(TokenListForm(request.POST).filters(), request.user, change=True)
     if len(chosen := list(tokens[: MAX_BULK_CHECK + 1])) > MAX_BULK_CHECK:
         message = _("More than %(count)d tokens match: narrow the list to check them.") % {
             "count": MAX_BULK_CHECK
@@ -223,7 +231,7 @@ def token_check_all(request: HttpRequest) -> HttpResponse:
 @can("view")
 def token_batch(request: HttpRequest, pk) -> HttpResponse:
     """A bulk check's progress while it runs (htmx polls it), then its summary."""
-    batch = get_object_or_404(CheckBatch, pk=pk)
+    batch = visible_batch_or_404(request.user, pk)
     context = batch_context(batch)
     if not request.htmx:
         return render(request, "tokens/batch.html", context)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from access import views as access_views
 from api.main import api
 
 from . import health, views
@@ -45,11 +46,18 @@ urlpatterns = [
     path("tokens/", include("tokens.urls")),
     path("notifications/", include("alerts.urls")),
     path("api/v1/", api.urls),
+    path("access/", include("access.urls")),
     # The admin's own page would check the old password without the lockout: one door only.
     path(
         "admin/password_change/",
         RedirectView.as_view(pattern_name="password_change"),
         name="admin_password_change",
+    ),
+    # Before the admin's own, which would find an object of any cabinet.
+    path(
+        "admin/r/<path:content_type_id>/<path:object_id>/",
+        access_views.admin_view_on_site,
+        name="admin_view_on_site",
     ),
     path("admin/", admin.site.urls),
 ]

@@ -23,7 +23,9 @@ LIST = reverse("sellers:list")
 def viewer(make_user):
     """Staff who may see cabinets and tokens, reading English."""
     user = make_user(
-        "cabinet-viewer", staff=True, perms=["sellers.view_seller", "tokens.view_wbtoken"]
+        "cabinet-viewer",
+        staff=True,
+        perms=["access.see_all_cabinets", "sellers.view_seller", "tokens.view_wbtoken"],
     )
     client = client_for(user)
     client.cookies["django_language"] = "en"
@@ -152,7 +154,9 @@ def test_a_cabinets_page_says_which_token_to_add_for_what_is_missing(viewer, mak
 
 
 def test_the_pages_speak_russian_by_default(make_user, make_token, wb):
-    user = make_user("ru-viewer", staff=True, perms=["sellers.view_seller"])
+    user = make_user(
+        "ru-viewer", staff=True, perms=["access.see_all_cabinets", "sellers.view_seller"]
+    )
     token = make_token(categories="content", seller_name="ООО Альфа")
     with translation.override("ru"):
         page = client_for(user).get(reverse("sellers:detail", args=[token.seller.sid]))

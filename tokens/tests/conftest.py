@@ -12,7 +12,10 @@ from sellers.models import Seller
 from tokens.crypto import get_cipher
 from tokens.models import WBToken
 
+# The whole desk: every cabinet (cabinet access has tests of its own in access/tests).
+SEE_ALL = "access.see_all_cabinets"
 ALL_PERMS = (
+    SEE_ALL,
     "tokens.view_wbtoken",
     "tokens.add_wbtoken",
     "tokens.change_wbtoken",
@@ -43,7 +46,7 @@ def manager(make_user) -> Client:
 @pytest.fixture
 def viewer(make_user) -> Client:
     """A client of staff who may only view tokens."""
-    return logged_in(make_user("viewer", staff=True, perms=["tokens.view_wbtoken"]))
+    return logged_in(make_user("viewer", staff=True, perms=[SEE_ALL, "tokens.view_wbtoken"]))
 
 
 def bulk_tokens(count: int, **fields) -> list[WBToken]:

@@ -28,7 +28,7 @@ from tokens.batches import check_batch_run
 from tokens.models import CheckBatch, WBToken
 from tokens.services import token_check, token_create
 
-from .conftest import ALL_PERMS, SELLER
+from .conftest import ALL_PERMS, SEE_ALL, SELLER
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -163,7 +163,7 @@ def manager(app, make_user):
 
 @pytest.fixture
 def viewer(app, make_user):
-    return make_user("viewer", staff=True, perms=["tokens.view_wbtoken"])
+    return make_user("viewer", staff=True, perms=[SEE_ALL, "tokens.view_wbtoken"])
 
 
 def log_in(page: Page, user, *, to: str = "/tokens/") -> None:

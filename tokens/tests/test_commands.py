@@ -30,7 +30,7 @@ from tokens.services import fill_from_token, read_pasted_token, token_create, to
 from wberp.envfile import generate_aes_key
 from wberp.logging import configure as configure_logging
 
-from .conftest import SELLER
+from .conftest import SEE_ALL, SELLER
 
 pytestmark = pytest.mark.django_db
 Status = WBToken.Status
@@ -99,6 +99,12 @@ class CLI:
     def stored_secrets(self) -> list[str]:
         rows = WBToken.objects.values_list("ciphertext", "fingerprint")
         return [value for row in rows for value in row]
+
+
+@pytest.fixture
+def desk_clerk(make_user):
+    """Staff who see every cabinet, as a --user of the commands."""
+    return make_user("desk-clerk", staff=True, perms=[SEE_ALL])
 
 
 @pytest.fixture
@@ -532,14 +538,14 @@ def test_check_quiet_when_all_are_valid_prints_only_the_summary(cli, store):
     assert (result.out, result.err) == ("Checked 2 tokens. Valid: 2\n", "")
 
 
-def test_check_user_attributes_the_audit_entry_to_that_staff_user(cli, store, staff_user):
+def test_check_user_attributes_the_audit_entry_to_that_desk_clerk(cli, store, desk_clerk):
     token, _ = store("Alpha")
 
-    cli("wb_tokens", "check", "--wait", str(token.pk), "--user", staff_user.username)
+    cli("wb_tokens", "check", "--wait", str(token.pk), "--user", desk_clerk.username)
 
     entry = LogEntry.objects.get()
-    assert (entry.user, entry.action_flag, entry.object_id) == (staff_user, CHANGE, str(token.pk))
-    assert token.checks.first().checked_by == staff_user
+    assert (entry.user, entry.action_flag, entry.object_id) == (desk_clerk, CHANGE, str(token.pk))
+    assert token.checks.first().checked_by == desk_clerk
 
 
 def test_without_user_there_is_no_audit_entry_but_a_security_log_line(cli, mint, caplog):
@@ -568,11 +574,11 @@ def test_user_must_be_an_active_staff_user(cli, mint, plain_user, wb, who):
     assert wb.request_count() == 0
 
 
-def test_add_user_records_who_added_it(cli, mint, staff_user):
-    cli("wb_tokens", "add", "--name", "X", "--user", "clerk", stdin=mint())
+def test_add_user_records_who_added_it(cli, mint, desk_clerk):
+    cli("wb_tokens", "add", "--name", "X", "--user", "desk-clerk", stdin=mint())
     token = WBToken.objects.get()
-    assert token.created_by == staff_user
-    assert LogEntry.objects.get().user == staff_user
+    assert token.created_by == desk_clerk
+    assert LogEntry.objects.get().user == desk_clerk
 
 
 # --- delete -------------------------------------------------------------------------------
@@ -590,11 +596,11 @@ def test_delete_yes_deletes_the_token_and_its_history(cli, store):
     assert not LogEntry.objects.exists()
 
 
-def test_delete_with_user_is_audited(cli, store, staff_user):
+def test_delete_with_user_is_audited(cli, store, desk_clerk):
     token, _ = store("Alpha")
-    cli("wb_tokens", "delete", str(token.pk), "--yes", "--user", "clerk")
+    cli("wb_tokens", "delete", str(token.pk), "--yes", "--user", "desk-clerk")
     entry = LogEntry.objects.get()
-    assert (entry.user, entry.action_flag, entry.object_id) == (staff_user, DELETION, str(token.pk))
+    assert (entry.user, entry.action_flag, entry.object_id) == (desk_clerk, DELETION, str(token.pk))
 
 
 def test_delete_without_yes_and_without_a_terminal_refuses(cli, store):

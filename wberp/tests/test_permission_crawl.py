@@ -125,6 +125,11 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "catalog:stocks": (SUPERUSER, STAFF_ONLY_GET),
     "sync:cabinet": (SUPERUSER, STAFF_ONLY_GET),
     "sync:now": (STAFF_ONLY_GET, "login 403 403 403 404"),
+    # Who sees which cabinet: for those who may manage access (the manager may not).
+    "access:list": (SUPERUSER, STAFF_ONLY_GET),
+    "access:add": (SUPERUSER, SUPERUSER),
+    "access:edit": (SUPERUSER, SUPERUSER),
+    "access:delete": (SUPERUSER, SUPERUSER_REDIRECT),
     # The admin site
     "admin:index": (STAFF, STAFF),
     # Its own login is no side door: anonymous visitors go to ours.
@@ -138,8 +143,10 @@ EXPECTED: dict[str, tuple[str, str]] = {
     # Without app_label/model_name/field_name it is refused to everyone.
     "admin:autocomplete": (NOBODY, STAFF_ONLY_GET),
     "admin:jsi18n": (STAFF, STAFF_ONLY_GET),
-    # Redirects to the object's own page, which checks permissions itself.
-    "admin:view_on_site": (STAFF_REDIRECT, STAFF_REDIRECT),
+    # Redirects to the object's own page. Its address is answered by the pattern before it,
+    # which finds only objects of the reader's cabinets: this one visits the token.
+    "admin:view_on_site": (TOKENS_REDIRECT, TOKENS_REDIRECT),
+    "admin_view_on_site": (TOKENS_REDIRECT, TOKENS_REDIRECT),
     # /admin/tokens/: only for those who may see a model of the app.
     "admin:app_list": ("login 403 404 ok ok",) * 2,
     "admin/(?P<url>.*)$": (NOT_FOUND, NOT_FOUND),
@@ -175,6 +182,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     ),
     # API tokens are made where they are shown once, never in the admin.
     **model_admin("api", "apitoken", view=SUPERUSER, add=NOBODY, change_post=SUPERUSER_REDIRECT),
+    # Who sees which cabinet: for those given the model's permissions (the manager has none).
+    **model_admin("access", "cabinetgrant", view=SUPERUSER, add=SUPERUSER, change_post=SUPERUSER),
     # Background work is read-only in the admin: the tick and the workers write it.
     **model_admin(
         "jobs", "periodicjob", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
@@ -237,6 +246,7 @@ def users(django_user_model) -> dict:
             codename__in=[f"{name}_wbtoken" for name in TOKEN_PERMISSIONS],
         )
         | Permission.objects.filter(content_type__app_label="sellers", codename="view_seller")
+        | Permission.objects.filter(content_type__app_label="access", codename="see_all_cabinets")
     )
     return {
         "anonymous": None,

@@ -17,6 +17,7 @@ from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils.timezone import now
 
+from access.models import CabinetGrant
 from alerts.models import Notification
 from api.models import APIToken
 from tokens.models import CheckBatch, WBToken
@@ -83,6 +84,8 @@ class Samples:
             return str(self.row(APIToken).pk)
         if route.startswith("api/v1/wb-tokens/") and param == "id":
             return str(self.token.pk)
+        if route.startswith("access/") and param == "pk":
+            return str(self.row(CabinetGrant).pk)
         if route.startswith("notifications/") and param == "pk":
             return str(self.row(Notification).pk)
         if route.startswith(("sellers/", "api/v1/sellers/")) and param == "sid":
@@ -174,6 +177,9 @@ def make_objects(token: WBToken) -> Samples:
         ),
         stream := SyncStream.objects.create(seller=token.seller, dataset="cards"),
         SyncRun.objects.create(stream=stream, trigger="schedule", started_at=now()),
+        CabinetGrant.objects.create(
+            seller=token.seller, group=Group.objects.create(name="G"), sync=1
+        ),
     ]
     # Another user's notification: nobody who crawls may read it.
     state = AlertState.objects.create(

@@ -27,7 +27,7 @@ from tokens.exceptions import TokenError
 from tokens.management.prompts import confirm
 from tokens.models import MAX_EXPIRY_FILTER_DAYS, CheckBatch, CheckBatchItem, WBToken, WBTokenCheck
 from tokens.presentation import deletion_question, expiry_text
-from tokens.selectors import with_key_id
+from tokens.selectors import visible_tokens, with_key_id
 from tokens.services import token_create, token_delete
 from wberp.redaction import hide_tokens
 
@@ -81,8 +81,14 @@ class Command(BaseCommand):
         delete.add_argument("id", metavar="ID")
         delete.add_argument("--yes", action="store_true", help=_("Do not ask to confirm."))
 
-        for sub in (add, check, delete):
-            sub.add_argument("--user", help=_("Staff username to record as the actor."))
+        for sub in (listing, add, check, delete):
+            sub.add_argument(
+                "--user",
+                help=_(
+                    "Act as this staff user: only the cabinets they have been given, recorded "
+                    "under their name."
+                ),
+            )
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
@@ -95,9 +101,15 @@ class Command(BaseCommand):
     # list
 
     def handle_list(
-        self, *, status: str | None, expiring_days: int | None, json: bool, **options
+        self,
+        *,
+        status: str | None,
+        expiring_days: int | None,
+        json: bool,
+        user: str | None,
+        **options,
     ) -> None:
-        tokens = with_key_id(WBToken.objects.select_related("seller"))
+        tokens = with_key_id(tokens_of(find_user(user)).select_related("seller"))
         if status:
             tokens = tokens.filter(status=status)
         if expiring_days is not None:
@@ -159,14 +171,13 @@ class Command(BaseCommand):
     ) -> None:
         if all == bool(ids):
             raise CommandError(_("Name token IDs or give --all (not both)."))
+        actor = find_user(user)
         tokens = (
-            WBToken.objects.select_related("seller").order_by("name", "pk")
+            tokens_of(actor, change=True).select_related("seller").order_by("name", "pk")
             if all
-            else [find_token(value) for value in ids]
+            else [find_token(value, actor, change=True) for value in ids]
         )
-        batch = check_batch_start(
-            tokens=tokens, by=find_user(user), trigger=WBTokenCheck.Trigger.COMMAND
-        )
+        batch = check_batch_start(tokens=tokens, by=actor, trigger=WBTokenCheck.Trigger.COMMAND)
         if not wait:
             self.stdout.write(
                 ngettext(
@@ -228,14 +239,15 @@ class Command(BaseCommand):
     # delete
 
     def handle_delete(self, *, id: str, yes: bool, user: str | None, **options) -> None:
-        token = find_token(id)
+        actor = find_user(user)
+        token = find_token(id, actor, change=True)
         if not yes:
             confirm(
                 deletion_question(token),
                 refusal=_("Nothing deleted."),
                 without_terminal=_("Add --yes to delete without a terminal to confirm in."),
             )
-        token_delete(token=token, by=find_user(user))
+        token_delete(token=token, by=actor)
         self.stdout.write(self.style.SUCCESS(_("Deleted %(name)s.") % {"name": token.name}))
 
 
@@ -279,11 +291,18 @@ def read_secret(prompt: str) -> str:
     return sys.stdin.read()
 
 
-def find_token(value: str) -> WBToken:
-    """A token by its UUID or by an unambiguous prefix of it."""
+def tokens_of(actor, *, change: bool = False):
+    """Every token for a command run without --user; the user's own otherwise."""
+    return WBToken.objects.all() if actor is None else visible_tokens(actor, change=change)
+
+
+def find_token(value: str, actor=None, *, change: bool = False) -> WBToken:
+    """A token by its UUID or by an unambiguous prefix of it, among those `actor` may see
+    (or change); one of another cabinet is not found, as a missing one."""
     value = value.strip().lower()
+    tokens = tokens_of(actor, change=change)
     try:
-        return WBToken.objects.get(pk=uuid.UUID(value))
+        return tokens.get(pk=uuid.UUID(value))
     except ValueError:
         pass
     except WBToken.DoesNotExist:
@@ -304,7 +323,7 @@ def find_token(value: str) -> WBToken:
         )
     # Dashes where a UUID has them: PostgreSQL matches the prefix against the dashed text.
     prefix = "-".join(digits[start:end] for start, end in UUID_GROUPS if digits[start:end])
-    matches = list(WBToken.objects.filter(pk__startswith=prefix)[:2])
+    matches = list(tokens.filter(pk__startswith=prefix)[:2])
     if len(matches) != 1:
         message = (
             _("No token ID starts with %(id)s.")

@@ -1,0 +1,183 @@
+"""The proof of cabinet access: every URL of the URLconf (pages, htmx partials, the admin's
+changelists, forms and actions), by GET and by POST, as each user of access.tests.world,
+with the objects of cabinet A and of cabinet B.
+
+- Nothing of a cabinet a user was not given appears in any answer (body or redirect): not
+  its name, trade mark, INN or seller ID, not its token's name or id; nothing of a cabinet's
+  tokens appears to a user not given its tokens area.
+- An object of a cabinet outside the user's scope answers 404, as a missing one would.
+- Inside the scope a user gets what the user who sees every cabinet gets, or 403 where they
+  may only read; and the page shows the object.
+
+A URL with an object in it that the table below does not place in a cabinet fails the crawl,
+so a new app's pages cannot be left out of it.
+"""
+
+import copy
+import re
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client
+
+from access.models import Area, Level
+from wberp.tests.test_permission_crawl import outcome
+from wberp.tests.urlcrawl import Route, all_routes, make_objects
+
+from .world import MANAGERS, USERS, Cabinet, World, make_world
+
+pytestmark = pytest.mark.django_db
+
+# Route prefix -> (area of the cabinet it shows, None for any area; what object it takes).
+CABINET_ROUTES = {
+    "tokens/checks/<": (Area.TOKENS, "batch"),
+    "tokens/<": (Area.TOKENS, "token"),
+    "sellers/<": (None, "seller"),
+    "access/<": (None, "grant"),
+    "admin/r/<": (Area.TOKENS, "token"),
+    "admin/tokens/wbtoken/<": (Area.TOKENS, "token"),
+    "admin/sellers/seller/<": (None, "seller"),
+    "admin/access/cabinetgrant/<": (None, "grant"),
+}
+# The admin's old-style object address only redirects to the change page, for any object id.
+ADMIN_OLD_STYLE = re.compile(r"^admin/\w+/\w+/<path:object_id>/$")
+# Pages of the app (not the admin) also answer htmx with a partial.
+APP_PREFIXES = ("tokens/", "sellers/", "access/")
+
+
+def cabinet_route(route: Route) -> tuple[str | None, str] | None:
+    if ADMIN_OLD_STYLE.match(route.route):
+        return None
+    for prefix, where in CABINET_ROUTES.items():
+        if route.route.startswith(prefix):
+            return where
+    assert "<" not in route.route or route.route.startswith("admin/"), (
+        f"{route.route} takes an object: say in CABINET_ROUTES which cabinet it belongs to"
+    )
+    return None
+
+
+def object_of(cabinet: Cabinet, kind: str):
+    return {
+        "batch": cabinet.batch,
+        "token": cabinet.token,
+        "seller": cabinet.seller,
+        "grant": cabinet.grant,
+    }[kind]
+
+
+def url_for(route: Route, samples, cabinet: Cabinet) -> str:
+    """The route's URL with the cabinet's object (or a sample row, for other models)."""
+    where = cabinet_route(route)
+    if where is None:
+        return samples.url(route)
+    found = object_of(cabinet, where[1])
+
+    class CabinetSamples(type(samples)):
+        def value(self, route_text: str, param: str) -> str:
+            if param == "content_type_id":
+                return str(ContentType.objects.get_for_model(found).pk)
+            if param == "sid":
+                return found.sid
+            if param in ("pk", "object_id", "id"):
+                return str(found.pk)
+            return super().value(route_text, param)
+
+    return CabinetSamples(token=samples.token, rows=samples.rows).url(route)
+
+
+def visible(world: World, user: str, cabinet: str, area: str | None, kind: str) -> bool:
+    if kind == "batch":  # a bulk check is followed by whoever started it
+        return user in ("chief", MANAGERS[cabinet])
+    return world.level(user, cabinet, area) >= Level.VIEW
+
+
+def leaks(world: World, user: str, response, url: str) -> list[str]:
+    """Markers of cabinets (or of their tokens) `user` was not given, in the answer; those in
+    the address asked for are the asker's own words, not a leak."""
+    text = response.content.decode(errors="replace") + response.get("Location", "")
+    found = []
+    for key, cabinet in world.cabinets.items():
+        if world.level(user, key, None) == Level.NONE:
+            hidden = cabinet.markers
+        elif world.level(user, key, Area.TOKENS) == Level.NONE:
+            hidden = cabinet.token_markers
+        else:
+            continue
+        found += [marker for marker in hidden if marker in text and marker not in url]
+    return found
+
+
+def visit(client: Client, cookies, method: str, url: str, htmx: bool = False):
+    """One request, undone afterwards: its writes are rolled back, its cookies forgotten."""
+    client.cookies = copy.deepcopy(cookies)
+    headers = {"HX-Request": "true"} if htmx else {}
+    with transaction.atomic():
+        response = getattr(client, method)(url, headers=headers)
+        transaction.set_rollback(True)
+    return response
+
+
+def requests_of(route: Route):
+    yield "get", False
+    yield "post", False
+    if route.route.startswith(APP_PREFIXES):
+        yield "get", True
+
+
+@pytest.fixture
+def world(wb) -> World:
+    return make_world(wb)
+
+
+@pytest.fixture
+def samples(world):
+    return make_objects(world.cabinets["A"].token)
+
+
+def visits(world: World, samples, user: str):
+    """Every request of the crawl for `user`: (route, cabinet, method, htmx, url, answer)."""
+    client = Client()
+    client.force_login(world.users[user])
+    cookies = copy.deepcopy(client.cookies)
+    for route in all_routes():
+        by_cabinet = cabinet_route(route) or ADMIN_OLD_STYLE.match(route.route)
+        for cabinet in world.cabinets.values() if by_cabinet else [world.cabinets["A"]]:
+            url = url_for(route, samples, cabinet)
+            for method, htmx in requests_of(route):
+                yield route, cabinet, method, htmx, url, visit(client, cookies, method, url, htmx)
+
+
+def test_every_url_keeps_each_user_to_their_cabinets(world, samples):
+    chief_got: dict[tuple, str] = {}
+    wrong: list[str] = []
+    for user in sorted(USERS, key=lambda name: name != "chief"):  # the chief first
+        for route, cabinet, method, htmx, url, response in visits(world, samples, user):
+            asked = f"{user}: {method.upper()}{' htmx' if htmx else ''} {url}"
+            if found := leaks(world, user, response, url):
+                wrong.append(f"{asked} shows {found}")
+            if (where := cabinet_route(route)) is None:
+                continue
+            key, got = (route.key, method, htmx, cabinet.key), outcome(response)
+            if user == "chief":
+                chief_got[key] = got
+            expected = expected_outcome(world, user, cabinet.key, where, chief_got[key], got)
+            if got != expected:
+                wrong.append(f"{asked}: expected {expected}, got {got}")
+            # A bulk check names only the tokens that did not come out valid.
+            if method == "get" and got == "ok" and where[1] != "batch":
+                shown = cabinet.token.name if where[0] == Area.TOKENS else cabinet.seller.name
+                if shown not in response.content.decode():
+                    wrong.append(f"{asked} does not show {shown}")
+    assert not wrong, "\n".join(wrong)
+
+
+def expected_outcome(world: World, user: str, cabinet: str, where, chief_got: str, got: str):
+    """Outside the user's scope: 404 (or 405 where the view takes no such method at all).
+    Inside: what the chief got, or 403 where the user may only read."""
+    area, kind = where
+    if not visible(world, user, cabinet, area, kind):
+        return "405" if chief_got == "405" else "404"
+    read_only = kind != "batch" and world.level(user, cabinet, area) < Level.CHANGE
+    return "403" if got == "403" and read_only else chief_got

@@ -1,0 +1,116 @@
+"""Two cabinets and the people who see them, for the tests that prove cabinet access.
+
+Cabinet A and cabinet B each have a token (with its first check), a bulk check started by
+their manager and a grant. The users all hold every model permission of the token desk, the
+cabinets and cabinet access (none is a superuser), so that what they see differs only by
+their cabinets:
+
+- alpha: cabinet A, every area, read and change;
+- beta: cabinet B, the same;
+- accountant: cabinet A's finance and sales, read only, through the group "Accountants";
+- reader: cabinet A's tokens, read only;
+- chief: no grant, but "can see all cabinets".
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+from access.models import Area, CabinetGrant, Level
+from sellers.models import Seller
+from tokens.batches import check_batch_start
+from tokens.models import CheckBatch, WBToken, WBTokenCheck
+from tokens.services import token_create
+
+EVERY_AREA = dict.fromkeys(Area.values, Level.CHANGE)
+# user -> cabinet -> levels given; "chief" sees every cabinet.
+SCOPES: dict[str, dict[str, dict[str, int]]] = {
+    "alpha": {"A": EVERY_AREA},
+    "beta": {"B": EVERY_AREA},
+    "accountant": {"A": {Area.FINANCE: Level.VIEW, Area.SALES: Level.VIEW}},
+    "reader": {"A": {Area.TOKENS: Level.VIEW}},
+    "chief": {"A": EVERY_AREA, "B": EVERY_AREA},
+}
+USERS = tuple(SCOPES)
+MANAGERS = {"A": "alpha", "B": "beta"}
+MODEL_PERMISSIONS = Q(content_type__app_label__in=["tokens", "access"]) | Q(
+    content_type__app_label="sellers", codename="view_seller"
+)
+
+
+@dataclass
+class Cabinet:
+    key: str
+    seller: Seller
+    token: WBToken
+    batch: CheckBatch
+    grant: CabinetGrant
+
+    @property
+    def markers(self) -> list[str]:
+        """What identifies the cabinet on a page: never to be shown to those not given it."""
+        seller = self.seller
+        return [seller.name, seller.trade_mark, seller.tin, seller.sid, *self.token_markers]
+
+    @property
+    def token_markers(self) -> list[str]:
+        """What identifies its tokens: only for those given its tokens area."""
+        return [self.token.name, str(self.token.pk)]
+
+
+@dataclass
+class World:
+    users: dict
+    cabinets: dict[str, Cabinet] = field(default_factory=dict)
+
+    def level(self, user: str, cabinet: str, area: str | None) -> int:
+        given = SCOPES[user].get(cabinet, {})
+        if area is None:
+            return max(given.values(), default=Level.NONE)
+        return given.get(area, Level.NONE)
+
+
+def make_world(wb) -> World:
+    users = make_users()
+    world = World(users=users)
+    root = get_user_model().objects.create(username="root", is_staff=True, is_superuser=True)
+    for key, name in (("A", "Alpha Trading"), ("B", "Beta Goods")):
+        raw = wb.mint(
+            seller_name=f"{name} LLC",
+            tin="77010000" + str(ord(key)),
+            trade_mark=f"{name.split()[0]}Mark",
+        )
+        token = token_create(name=f"{name} shop", raw_token=raw, by=root)
+        manager = users[MANAGERS[key]]
+        batch = check_batch_start(tokens=[token], by=manager, trigger=WBTokenCheck.Trigger.BULK)
+        world.cabinets[key] = Cabinet(key, token.seller, token, batch, grant=None)
+    give_cabinets(world)
+    return world
+
+
+def make_users() -> dict:
+    permissions = list(
+        Permission.objects.filter(MODEL_PERMISSIONS).exclude(codename="see_all_cabinets")
+    )
+    users = {}
+    for name in USERS:
+        user = get_user_model().objects.create(username=name, is_staff=True)
+        user.user_permissions.set(permissions)
+        users[name] = user
+    users["chief"].user_permissions.add(Permission.objects.get(codename="see_all_cabinets"))
+    return users
+
+
+def give_cabinets(world: World) -> None:
+    accountants = Group.objects.create(name="Accountants")
+    world.users["accountant"].groups.add(accountants)
+    for user, cabinets in SCOPES.items():
+        if user == "chief":
+            continue
+        for key, levels in cabinets.items():
+            whom = {"group": accountants} if user == "accountant" else {"user": world.users[user]}
+            grant = CabinetGrant.objects.create(seller=world.cabinets[key].seller, **whom, **levels)
+            if user == MANAGERS[key]:
+                world.cabinets[key].grant = grant
