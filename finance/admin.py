@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from access.models import Area
 from wberp.readonly_admin import WBDataAdmin
 
 from .models import Report, ReportRow
@@ -7,6 +8,7 @@ from .models import Report, ReportRow
 
 @admin.register(Report)
 class ReportAdmin(WBDataAdmin):
+    cabinet_area = Area.FINANCE
     list_display = [
         "report_id",
         "seller",
@@ -25,6 +27,7 @@ class ReportAdmin(WBDataAdmin):
 
 @admin.register(ReportRow)
 class ReportRowAdmin(WBDataAdmin):
+    cabinet_area = Area.FINANCE
     list_display = [
         "rrd_id",
         "report_id",

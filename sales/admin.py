@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from access.models import Area
 from wberp.readonly_admin import WBDataAdmin
 
 from .models import Order, Sale
@@ -7,6 +8,7 @@ from .models import Order, Sale
 
 @admin.register(Order)
 class OrderAdmin(WBDataAdmin):
+    cabinet_area = Area.SALES
     list_display = [
         "srid",
         "date",
@@ -25,6 +27,7 @@ class OrderAdmin(WBDataAdmin):
 
 @admin.register(Sale)
 class SaleAdmin(WBDataAdmin):
+    cabinet_area = Area.SALES
     list_display = [
         "sale_id",
         "date",

@@ -1,9 +1,10 @@
 """Two cabinets and the people who see them, for the tests that prove cabinet access.
 
 Cabinet A and cabinet B each have a token (with its first check), a bulk check started by
-their manager and a grant. The users all hold every model permission of the token desk, the
-cabinets and cabinet access (none is a superuser), so that what they see differs only by
-their cabinets:
+their manager, a grant, an order, a sale, a finance report and a row of it. The users all
+hold every model permission of the token desk, the cabinets and cabinet access, and may view
+sales and finance (none is a superuser), so that what they see differs only by their
+cabinets:
 
 - alpha: cabinet A, every area, read and change;
 - beta: cabinet B, the same;
@@ -16,9 +17,12 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
+from django.db.models import Model, Q
+from django.utils import timezone
 
 from access.models import Area, CabinetGrant, Level
+from finance.models import Report, ReportRow
+from sales.models import Order, Sale
 from sellers.models import Seller
 from tokens.batches import check_batch_start
 from tokens.models import CheckBatch, WBToken, WBTokenCheck
@@ -35,8 +39,10 @@ SCOPES: dict[str, dict[str, dict[str, int]]] = {
 }
 USERS = tuple(SCOPES)
 MANAGERS = {"A": "alpha", "B": "beta"}
-MODEL_PERMISSIONS = Q(content_type__app_label__in=["tokens", "access"]) | Q(
-    content_type__app_label="sellers", codename="view_seller"
+MODEL_PERMISSIONS = (
+    Q(content_type__app_label__in=["tokens", "access"])
+    | Q(content_type__app_label="sellers", codename="view_seller")
+    | Q(content_type__app_label__in=["sales", "finance"], codename__startswith="view_")
 )
 
 
@@ -46,18 +52,24 @@ class Cabinet:
     seller: Seller
     token: WBToken
     batch: CheckBatch
-    grant: CabinetGrant
+    grant: CabinetGrant | None = None
+    # Rows of its areas' data, by the name the crawl knows them by.
+    rows: dict[str, Model] = field(default_factory=dict)
 
     @property
     def markers(self) -> list[str]:
         """What identifies the cabinet on a page: never to be shown to those not given it."""
         seller = self.seller
-        return [seller.name, seller.trade_mark, seller.tin, seller.sid, *self.token_markers]
+        return [seller.name, seller.trade_mark, seller.tin, seller.sid]
 
-    @property
-    def token_markers(self) -> list[str]:
-        """What identifies its tokens: only for those given its tokens area."""
-        return [self.token.name, str(self.token.pk)]
+    def area_markers(self, area: str) -> list[str]:
+        """What identifies the cabinet's data of an area: only for those given the area."""
+        rows = self.rows
+        return {
+            Area.TOKENS: [self.token.name, str(self.token.pk)],
+            Area.SALES: [rows["order"].srid, rows["sale"].sale_id],
+            Area.FINANCE: [str(rows["report"].report_id), str(rows["reportrow"].rrd_id)],
+        }.get(area, [])
 
 
 @dataclass
@@ -85,9 +97,28 @@ def make_world(wb) -> World:
         token = token_create(name=f"{name} shop", raw_token=raw, by=root)
         manager = users[MANAGERS[key]]
         batch = check_batch_start(tokens=[token], by=manager, trigger=WBTokenCheck.Trigger.BULK)
-        world.cabinets[key] = Cabinet(key, token.seller, token, batch, grant=None)
+        world.cabinets[key] = Cabinet(key, token.seller, token, batch)
+        world.cabinets[key].rows = data_rows(token.seller, number=ord(key))
     give_cabinets(world)
     return world
+
+
+def data_rows(seller: Seller, *, number: int) -> dict[str, Model]:
+    """An order, a sale, a finance report and a row of it, with ids no other cabinet has."""
+    now, srid = timezone.now(), f"srid-{seller.sid[:8]}"
+    report_id = 9_876_500 + number
+    return {
+        "order": Order.objects.create(seller=seller, srid=srid, date=now, last_change_date=now),
+        "sale": Sale.objects.create(
+            seller=seller, srid=srid, sale_id=f"S{number}77", date=now, last_change_date=now
+        ),
+        "report": Report.objects.create(
+            seller=seller, report_id=report_id, date_from=now.date(), date_to=now.date()
+        ),
+        "reportrow": ReportRow.objects.create(
+            seller=seller, report_id=report_id, rrd_id=5_432_100 + number
+        ),
+    }
 
 
 def make_users() -> dict:

@@ -6,7 +6,10 @@ from django.utils import translation
 
 from conftest import SELLER  # noqa: F401 - this app's tests import it from here
 
+# The whole desk: every cabinet (the API within one user's cabinets: access/tests).
+SEE_ALL = "access.see_all_cabinets"
 ALL_TOKEN_PERMS = (
+    SEE_ALL,
     "tokens.view_wbtoken",
     "tokens.add_wbtoken",
     "tokens.change_wbtoken",
@@ -56,4 +59,4 @@ def manager(manager_user) -> APIClient:
 @pytest.fixture
 def viewer(make_user) -> APIClient:
     """Staff who may only view tokens."""
-    return api_client_for(make_user("viewer", staff=True, perms=["tokens.view_wbtoken"]))
+    return api_client_for(make_user("viewer", staff=True, perms=[SEE_ALL, "tokens.view_wbtoken"]))
