@@ -7,10 +7,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from access.models import Area
+from access.selectors import visible_sellers
 from sales.freshness import freshness_of
 from sales.selectors import BIGINT_MAX, window
 from sales.views import page_number
-from sellers.selectors import visible_sellers
 
 from .models import Report
 from .reconciliation import reconcile
@@ -27,7 +28,7 @@ can_view = permission_required("finance.view_report", raise_exception=True)
 @require_GET
 @can_view
 def report_list(request: HttpRequest, sid: str) -> HttpResponse:
-    seller = get_object_or_404(visible_sellers(request.user), sid=sid)
+    seller = get_object_or_404(visible_sellers(request.user, Area.FINANCE), sid=sid)
     period = request.GET.get("period")
     if period not in Report.Period.values:
         period = Report.Period.WEEKLY
@@ -45,7 +46,7 @@ def report_list(request: HttpRequest, sid: str) -> HttpResponse:
 @require_GET
 @can_view
 def report_detail(request: HttpRequest, sid: str, report_id: int) -> HttpResponse:
-    seller = get_object_or_404(visible_sellers(request.user), sid=sid)
+    seller = get_object_or_404(visible_sellers(request.user, Area.FINANCE), sid=sid)
     if report_id > BIGINT_MAX:  # no report has one; the database would refuse to compare it
         raise Http404
     report = get_object_or_404(Report, seller=seller, report_id=report_id)

@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from sellers.selectors import visible_sellers
+from access.models import Area
+from access.selectors import visible_sellers
 
 from .forms import OrderFilterForm, SaleFilterForm, TradeFilterForm
 from .freshness import freshness_of
@@ -46,7 +47,7 @@ def page_number(request: HttpRequest) -> int:
 
 
 def trade_page(request: HttpRequest, sid: str, page: TradePage) -> HttpResponse:
-    seller = get_object_or_404(visible_sellers(request.user), sid=sid)
+    seller = get_object_or_404(visible_sellers(request.user, Area.SALES), sid=sid)
     form = page.form(request.GET)
     filters = form.filters()
     rows = page.rows(seller, filters)

@@ -34,6 +34,10 @@ pytestmark = pytest.mark.django_db
 CABINET_ROUTES = {
     "tokens/checks/<": (Area.TOKENS, "batch"),
     "tokens/<": (Area.TOKENS, "token"),
+    # A cabinet's orders and sales, and its finance reports, are pages of its areas.
+    "sellers/<str:sid>/orders/": (Area.SALES, "seller"),
+    "sellers/<str:sid>/sales/": (Area.SALES, "seller"),
+    "sellers/<str:sid>/finance/": (Area.FINANCE, "seller"),
     "sellers/<": (None, "seller"),
     "access/<": (None, "grant"),
     "admin/r/<": (Area.TOKENS, "token"),
@@ -46,6 +50,8 @@ CABINET_ROUTES = {
     "admin/finance/report/<": (Area.FINANCE, "report"),
     "admin/finance/reportrow/<": (Area.FINANCE, "reportrow"),
 }
+# Objects of no cabinet: each user's own API tokens.
+NOT_OF_A_CABINET = ("accounts/api-tokens/<",)
 # The admin's old-style object address only redirects to the change page, for any object id.
 ADMIN_OLD_STYLE = re.compile(r"^admin/\w+/\w+/<path:object_id>/$")
 API_PATCH = '{"name": "Renamed"}'
@@ -59,7 +65,7 @@ def cabinet_route(route: Route) -> tuple[str | None, str] | None:
     for prefix, where in CABINET_ROUTES.items():
         if route.route.startswith(prefix):
             return where
-    assert "<" not in route.route or route.route.startswith("admin/"), (
+    assert "<" not in route.route or route.route.startswith(("admin/", *NOT_OF_A_CABINET)), (
         f"{route.route} takes an object: say in CABINET_ROUTES which cabinet it belongs to"
     )
     return None
@@ -95,6 +101,8 @@ def url_for(route: Route, samples, cabinet: Cabinet) -> str:
                 return str(ContentType.objects.get_for_model(found).pk)
             if param == "sid":
                 return found.sid
+            if param == "report_id":
+                return str(cabinet.rows["report"].report_id)
             if param in ("pk", "object_id", "id"):
                 return str(found.pk)
             return super().value(route_text, param)
@@ -183,8 +191,9 @@ def test_every_url_keeps_each_user_to_their_cabinets(world, samples):
             expected = expected_outcome(world, user, cabinet.key, where, chief_got[key], got)
             if got != expected:
                 wrong.append(f"{asked}: expected {expected}, got {got}")
-            # A bulk check names only the tokens that did not come out valid.
-            if method == "get" and got == "ok" and where[1] != "batch":
+            # Whole pages show their object (a partial may show only a table; a bulk check
+            # names only the tokens that did not come out valid).
+            if method == "get" and not htmx and got == "ok" and where[1] != "batch":
                 shown = shown_of(cabinet, where[1])
                 if shown not in response.content.decode():
                     wrong.append(f"{asked} does not show {shown}")
