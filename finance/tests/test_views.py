@@ -14,6 +14,8 @@ from finance.views import ROWS_PAGE
 from sales.models import Sale
 
 pytestmark = pytest.mark.django_db
+# Every cabinet (the pages within one user's cabinets: access/tests).
+SEE_ALL = "access.see_all_cabinets"
 
 
 @pytest.fixture
@@ -21,7 +23,7 @@ def reader(make_user):
     user = make_user(
         "finance-reader",
         staff=True,
-        perms=["finance.view_report", "sales.view_sale", "sales.view_order"],
+        perms=[SEE_ALL, "finance.view_report", "sales.view_sale", "sales.view_order"],
     )
     client = client_for(user)
     client.cookies["django_language"] = "en"

@@ -16,6 +16,8 @@ from wbapi.moscow import MOSCOW
 from wberp.tests.wbdata import WB_DATA_NOW
 
 pytestmark = pytest.mark.django_db
+# Every cabinet (the pages within one user's cabinets: access/tests).
+SEE_ALL = "access.see_all_cabinets"
 WEEK = {
     "date_from": (WB_DATA_NOW - timedelta(days=6)).date().isoformat(),
     "date_to": WB_DATA_NOW.date().isoformat(),
@@ -25,7 +27,9 @@ WEEK = {
 @pytest.fixture
 def reader(make_user):
     """Staff who may view orders and sales, reading English."""
-    user = make_user("sales-reader", staff=True, perms=["sales.view_order", "sales.view_sale"])
+    user = make_user(
+        "sales-reader", staff=True, perms=[SEE_ALL, "sales.view_order", "sales.view_sale"]
+    )
     client = client_for(user)
     client.cookies["django_language"] = "en"
     return client
@@ -129,7 +133,7 @@ def test_an_unknown_cabinet_is_not_found(reader, db):
 
 
 def test_staff_without_the_permission_is_refused(synced_cabinet, make_user):
-    client = client_for(make_user("only-orders", staff=True, perms=["sales.view_order"]))
+    client = client_for(make_user("only-orders", staff=True, perms=[SEE_ALL, "sales.view_order"]))
     assert client.get(orders_url(synced_cabinet.seller)).status_code == 200
     assert client.get(sales_url(synced_cabinet.seller)).status_code == 403
 
@@ -149,7 +153,9 @@ def test_sales_and_returns_are_listed_apart_or_together_with_net_totals(synced_c
 
 
 def test_the_pages_speak_russian(synced_cabinet, make_user):
-    user = make_user("ru-reader", staff=True, perms=["sales.view_order", "sales.view_sale"])
+    user = make_user(
+        "ru-reader", staff=True, perms=[SEE_ALL, "sales.view_order", "sales.view_sale"]
+    )
     client = client_for(user)
     client.cookies["django_language"] = "ru"
     page = client.get(orders_url(synced_cabinet.seller), WEEK).content.decode()
