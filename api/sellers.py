@@ -113,4 +113,4 @@ def list_sellers(request: HttpRequest, query: Query[SellerListQuery]) -> dict | 
 )
 def get_seller(request: HttpRequest, sid: str) -> dict:
     seller = get_object_or_404(visible_sellers(request.auth), sid=sid)
-    return seller_public(seller, list(seller_tokens(seller)))
+    return seller_public(seller, list(seller_tokens(seller, request.auth)))

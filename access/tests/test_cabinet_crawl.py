@@ -42,6 +42,7 @@ CABINET_ROUTES = {
     "access/<": (None, "grant"),
     "admin/r/<": (Area.TOKENS, "token"),
     "api/v1/wb-tokens/<": (Area.TOKENS, "token"),
+    "api/v1/sellers/<": (None, "seller"),
     "admin/tokens/wbtoken/<": (Area.TOKENS, "token"),
     "admin/sellers/seller/<": (None, "seller"),
     "admin/access/cabinetgrant/<": (None, "grant"),
@@ -50,8 +51,8 @@ CABINET_ROUTES = {
     "admin/finance/report/<": (Area.FINANCE, "report"),
     "admin/finance/reportrow/<": (Area.FINANCE, "reportrow"),
 }
-# Objects of no cabinet: each user's own API tokens.
-NOT_OF_A_CABINET = ("accounts/api-tokens/<",)
+# Objects of no cabinet: each user's own API tokens and notifications.
+NOT_OF_A_CABINET = ("accounts/api-tokens/<", "notifications/<")
 # The admin's old-style object address only redirects to the change page, for any object id.
 ADMIN_OLD_STYLE = re.compile(r"^admin/\w+/\w+/<path:object_id>/$")
 API_PATCH = '{"name": "Renamed"}'
