@@ -61,7 +61,7 @@ def subscribe():
 
 @pytest.fixture
 def owner(make_user):
-    user = make_user("owner", staff=True)
+    user = make_user("owner", staff=True, perms=["access.see_all_cabinets"])
     user.email = "owner@example.com"
     user.save()
     return user

@@ -101,10 +101,10 @@ def test_sandbox_tokens_never_warn_of_their_expiry(owner, subscribe, token_expir
 def test_only_subscribers_of_the_rule_hear_and_by_the_channels_they_chose(
     owner, make_user, subscribe, token_expiring
 ):
-    by_mail = make_user("mailed", staff=True)
-    page_only = make_user("reader", staff=True)
-    unsubscribed = make_user("quiet", staff=True)
-    gone = make_user("gone", staff=True)
+    by_mail = make_user("mailed", staff=True, perms=["access.see_all_cabinets"])
+    page_only = make_user("reader", staff=True, perms=["access.see_all_cabinets"])
+    unsubscribed = make_user("quiet", staff=True, perms=["access.see_all_cabinets"])
+    gone = make_user("gone", staff=True, perms=["access.see_all_cabinets"])
     gone.is_active = False
     gone.save()
     not_staff = make_user("customer")

@@ -17,7 +17,9 @@ SELLERS = "/api/v1/sellers/"
 
 @pytest.fixture
 def reader(make_user) -> APIClient:
-    return api_client_for(make_user("reader", staff=True, perms=["sellers.view_seller"]))
+    return api_client_for(
+        make_user("reader", staff=True, perms=["access.see_all_cabinets", "sellers.view_seller"])
+    )
 
 
 def sellers(*names: str) -> list[Seller]:
@@ -123,7 +125,11 @@ def test_a_csv_export_reads_the_table_a_chunk_at_a_time(reader, monkeypatch):
 
 def test_viewing_cabinets_takes_their_permission_and_an_api_tokens_scope(staff_user, make_user):
     assert api_client_for(staff_user).get(SELLERS).status_code == 403
-    owner = make_user("owner", staff=True, perms=["sellers.view_seller", "tokens.view_wbtoken"])
+    owner = make_user(
+        "owner",
+        staff=True,
+        perms=["access.see_all_cabinets", "sellers.view_seller", "tokens.view_wbtoken"],
+    )
     _token, tokens_only = api_token_create(user=owner, name="x", scopes=["tokens:read"])
     _token, sellers_too = api_token_create(user=owner, name="y")
     assert APIClient(HTTP_AUTHORIZATION=f"Bearer {tokens_only}").get(SELLERS).status_code == 403
