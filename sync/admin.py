@@ -1,10 +1,8 @@
 """The sync's streams and runs in the admin: the engine writes them, so read-only here."""
 
 from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
 
-from sellers.selectors import visible_sellers
+from access.models import Area
 from wberp.readonly_admin import WBDataAdmin
 
 from .models import SyncRun, SyncStream
@@ -12,6 +10,7 @@ from .models import SyncRun, SyncStream
 
 @admin.register(SyncStream)
 class SyncStreamAdmin(WBDataAdmin):
+    cabinet_area = Area.SYNC
     list_display = ["seller", "dataset", "state", "next_run_at", "last_success_at", "error_code"]
     list_filter = ["dataset", "state"]
     search_fields = ["seller__name", "=seller__sid"]
@@ -20,6 +19,8 @@ class SyncStreamAdmin(WBDataAdmin):
 
 @admin.register(SyncRun)
 class SyncRunAdmin(WBDataAdmin):
+    cabinet_area = Area.SYNC
+    cabinet_field = "stream__seller"  # a run has its cabinet through its stream
     list_display = [
         "stream",
         "trigger",
@@ -35,8 +36,3 @@ class SyncRunAdmin(WBDataAdmin):
     list_filter = ["outcome", "trigger", "stream__dataset"]
     list_select_related = ["stream__seller"]
     search_fields = ["stream__seller__name", "=stream__seller__sid"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        """A run has its seller through its stream."""
-        runs = admin.ModelAdmin.get_queryset(self, request)
-        return runs.filter(stream__seller__in=visible_sellers(request.user))
