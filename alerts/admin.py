@@ -3,20 +3,15 @@ change their own settings on their settings page. Nothing is deleted by hand: a 
 row is what keeps it from firing again."""
 
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from sellers.selectors import visible_sellers
+from access.admin_scope import CabinetScopedAdmin
 
 from .models import AlertState, Delivery
 
 
-class AlertRecordAdmin(admin.ModelAdmin):
-    seller_lookup = "seller"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        cabinets = visible_sellers(request.user)
-        return super().get_queryset(request).filter(**{f"{self.seller_lookup}__in": cabinets})
+class AlertRecordAdmin(CabinetScopedAdmin):
+    cabinet_area = None  # an alert is of a cabinet seen in any area
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -37,7 +32,7 @@ class AlertStateAdmin(AlertRecordAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(AlertRecordAdmin):
-    seller_lookup = "notification__state__seller"
+    cabinet_field = "notification__state__seller"
     list_display = [
         "notification",
         "channel",
