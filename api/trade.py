@@ -15,11 +15,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, ModelSchema, Query, Router, Schema
 
+from access.models import Area
+from access.selectors import visible_sellers
 from sales.forms import TEXT_MAX, OrderFilterForm, SaleFilterForm
 from sales.models import Order, Sale
 from sales.selectors import orders_of, sales_of
 from sellers.models import Seller
-from sellers.selectors import visible_sellers
 from wbapi.moscow import MOSCOW
 
 from .auth import allowed
@@ -115,7 +116,8 @@ def trade_answer(
 
 
 def cabinet(request: HttpRequest, sid: str) -> Seller:
-    return get_object_or_404(visible_sellers(request.auth), sid=sid)
+    """A cabinet whose sales area the caller sees; 404 for any other."""
+    return get_object_or_404(visible_sellers(request.auth, Area.SALES), sid=sid)
 
 
 @router.get(

@@ -40,9 +40,12 @@ SCOPES: dict[str, dict[str, dict[str, int]]] = {
 USERS = tuple(SCOPES)
 MANAGERS = {"A": "alpha", "B": "beta"}
 MODEL_PERMISSIONS = (
-    Q(content_type__app_label__in=["tokens", "access"])
+    Q(content_type__app_label__in=["tokens", "access", "sync"])
     | Q(content_type__app_label="sellers", codename="view_seller")
-    | Q(content_type__app_label__in=["sales", "finance"], codename__startswith="view_")
+    | Q(
+        content_type__app_label__in=["sales", "finance", "catalog", "sync"],
+        codename__startswith="view_",
+    )
 )
 
 
