@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def reader(make_user):
-    perms = ["sales.view_order", "sales.view_sale"]
+    perms = ["access.see_all_cabinets", "sales.view_order", "sales.view_sale"]
     return api_client_for(make_user("trade-reader", staff=True, perms=perms))
 
 
@@ -81,7 +81,8 @@ def test_sales_as_csv(synced_cabinet, reader):
 
 def test_each_list_needs_its_pages_permission_and_a_visible_cabinet(synced_cabinet, make_user):
     sid = synced_cabinet.seller.sid
-    orders_only = api_client_for(make_user("o", staff=True, perms=["sales.view_order"]))
+    perms = ["access.see_all_cabinets", "sales.view_order"]
+    orders_only = api_client_for(make_user("o", staff=True, perms=perms))
     assert orders_only.get(f"/api/v1/sellers/{sid}/orders/").status_code == 200
     assert orders_only.get(f"/api/v1/sellers/{sid}/sales/").status_code == 403
     assert orders_only.get("/api/v1/sellers/no-such/orders/").status_code == 404
