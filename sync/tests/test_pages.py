@@ -19,8 +19,8 @@ from sync.registry import names
 from sync.testing import run_sync
 
 State = SyncStream.State
-VIEW = ["sync.view_syncstream"]
-RUN = ["sync.view_syncstream", "sync.change_syncstream"]
+VIEW = ["access.see_all_cabinets", "sync.view_syncstream"]
+RUN = ["access.see_all_cabinets", "sync.view_syncstream", "sync.change_syncstream"]
 
 
 @pytest.fixture
