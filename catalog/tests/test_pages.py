@@ -16,7 +16,12 @@ from sellers.models import Seller
 from sync.models import SyncStream
 
 pytestmark = pytest.mark.django_db
-CATALOG_PERMS = ["catalog.view_product", "catalog.view_stock", "sync.view_syncstream"]
+CATALOG_PERMS = [
+    "access.see_all_cabinets",
+    "catalog.view_product",
+    "catalog.view_stock",
+    "sync.view_syncstream",
+]
 
 
 @pytest.fixture
