@@ -23,7 +23,8 @@ from .conftest import START
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LONG_NAME = "Магазин с очень длинным названием, которое не помещается в строку " * 2
+# As long as a token's name may be (100 characters).
+LONG_NAME = ("Магазин с очень длинным названием, которое не помещается в строку " * 2)[:100]
 
 
 @pytest.fixture
