@@ -22,6 +22,7 @@ from tokens.tests.test_browser import screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 740}
 PERMS = [
+    "access.see_all_cabinets",
     "sellers.view_seller",
     "catalog.view_product",
     "catalog.view_stock",
@@ -159,7 +160,7 @@ def test_sync_now_shows_the_pass_going_and_its_end_without_a_reload(
 def test_the_stocks_page_fits_a_phone_with_its_totals(phone, visit_as, operator, seller):
     page = visit_as(operator, f"/sellers/{seller.sid}/stocks/")
     expect(page.locator(".stock-totals tfoot")).to_contain_text(str(sum(range(1, 31)) + 30))
-    page.get_by_label("Тип").select_option("fbw")
+    page.get_by_label("Вид").select_option("fbw")
     expect(page.locator(".stock-totals tbody tr")).to_have_count(1)
     expect(page.locator(".stock-totals tfoot")).to_contain_text(str(sum(range(1, 31))))
     assert overflow(page) == 0
