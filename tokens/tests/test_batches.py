@@ -165,6 +165,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_the_batch_completes(
         "WB_TOKEN_KEYS": ",".join(settings.WB_TOKEN_KEYS),
         "WB_TOKEN_FINGERPRINT_KEY": settings.WB_TOKEN_FINGERPRINT_KEY,
         "HOME": str(tmp_path),
+        "SYNC_DATASETS": "none",  # only the batch's checks: no cabinet syncs beside them
     }
     workers = WorkerProcesses(tmp_path, **env)
     try:
