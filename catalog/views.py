@@ -1,7 +1,8 @@
 """A cabinet's catalogue pages: its products, a product, its stocks.
 
-Each page belongs to a cabinet the user may see (sellers.visible_sellers): any other answers
-404, as does a product of another cabinet. An htmx request for a list gets just its table.
+Each page belongs to a cabinet the user may see in its catalogue area (visible_sellers): any
+other answers 404, as does a product of another cabinet. An htmx request for a list gets just
+its table.
 """
 
 from django.contrib.auth.decorators import permission_required
@@ -10,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from access.models import Area
 from sellers.models import Seller
 from sellers.selectors import visible_sellers
 from sync.cabinet import data_freshness
@@ -40,7 +42,7 @@ STOCK_DATASETS = ["stocks", "fbw_stocks"]
 
 
 def cabinet(request: HttpRequest, sid: str) -> Seller:
-    return get_object_or_404(visible_sellers(request.user), sid=sid)
+    return get_object_or_404(visible_sellers(request.user, Area.CATALOGUE), sid=sid)
 
 
 def list_template(request: HttpRequest, page: str) -> str:

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from access.models import Area
 from sellers.models import Seller
 from sellers.selectors import visible_sellers
 from wberp.paging import keyed_page, page_number
@@ -29,7 +30,7 @@ POLL_SECONDS = 2
 
 
 def cabinet(request: HttpRequest, sid: str) -> Seller:
-    return get_object_or_404(visible_sellers(request.user), sid=sid)
+    return get_object_or_404(visible_sellers(request.user, Area.SYNC), sid=sid)
 
 
 def streams_context(seller: Seller) -> dict:
