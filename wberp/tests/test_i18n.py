@@ -1,5 +1,6 @@
 import gettext
 import json
+import re
 
 import pytest
 from django.conf import settings
@@ -65,3 +66,16 @@ def test_the_compiled_russian_catalogue_matches_its_source():
     assert len(singular) > 100
     for entry in singular:
         assert compiled.gettext(entry["msgid"]) == entry["msgstr"], entry["msgid"]
+
+
+def test_every_russian_plural_has_as_many_forms_as_the_catalogue_declares():
+    """gettext refuses (and Django then falls back to English for) a catalogue whose plural
+    entries have fewer forms than its Plural-Forms header's nplurals."""
+    text = RU_PO.read_text(encoding="utf-8")
+    declared = int(re.search(r"nplurals=(\d+);", text).group(1))
+    short = [
+        block.split("\n")[2]
+        for block in text.split("\n\n")
+        if "msgid_plural" in block and block.count("\nmsgstr[") != declared
+    ]
+    assert short == []
