@@ -4,7 +4,6 @@ and a line on the `wberp.security` logger with the levels themselves."""
 
 import logging
 
-from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
@@ -12,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sellers.models import Seller
+from wberp.audit import ADDITION, CHANGE, DELETION, audit
 
 from .models import Area, CabinetGrant, Level
 from .selectors import cabinet_levels, held_at_least
@@ -109,16 +109,6 @@ def refuse_above_own(by: AbstractBaseUser, seller: Seller, levels: dict[str, int
             _("You cannot give more than you hold yourself in: %(areas)s.")
             % {"areas": ", ".join(str(label) for label in above)}
         )
-
-
-def audit(by: AbstractBaseUser, grant: CabinetGrant, action: int, message: list | str) -> None:
-    LogEntry.objects.log_actions(
-        user_id=by.pk,
-        queryset=[grant],
-        action_flag=action,
-        change_message=message,
-        single_object=True,
-    )
 
 
 def log_event(action: str, by: AbstractBaseUser, grant: CabinetGrant) -> None:

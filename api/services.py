@@ -13,7 +13,6 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.admin.models import ADDITION, CHANGE
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -22,7 +21,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from tokens.exceptions import TokenError
-from tokens.services import audit, clean_name
+from tokens.services import clean_name
+from wberp.audit import ADDITION, CHANGE, audit
 
 from .models import PREFIX, APIAuthFailure, APIToken
 from .scopes import scopes_of

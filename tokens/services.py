@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
@@ -31,6 +30,7 @@ from sellers.models import Seller
 from sellers.services import seller_for_token, seller_record_info
 from wbapi.claims import TokenClaims, decode_token, normalise_token
 from wbapi.errors import MalformedToken, TokenExpired, WBError
+from wberp.audit import ADDITION, CHANGE, DELETION, audit
 
 from .crypto import TokenCipher, envelope_key_id, get_cipher
 from .exceptions import TokenError
@@ -508,19 +508,6 @@ def record_check(token: WBToken, outcome: WBOutcome, *, trigger: str, by: User) 
         wb_request_id=outcome.last_request_id[:64],
         error_code=error.code if error else "",
         error_detail=error_detail(error)[:300] if error else "",
-    )
-
-
-def audit(by: User, token: WBToken, action: int, message: list | str) -> None:
-    """A LogEntry naming what changed, never the values (there is no user for cron jobs)."""
-    if by is None or by.pk is None:
-        return
-    LogEntry.objects.log_actions(
-        user_id=by.pk,
-        queryset=[token],
-        action_flag=action,
-        change_message=message,
-        single_object=True,
     )
 
 
