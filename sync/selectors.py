@@ -9,6 +9,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from access.models import Area
+from access.selectors import get_visible_or_404
 from gateway.messages import describe
 from sellers.models import Seller
 from sellers.selectors import visible_sellers
@@ -88,6 +90,15 @@ def moment_text(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
+def sync_cabinet(user: AbstractBaseUser, sid: str, *, change: bool = False) -> Seller:
+    """The cabinet of seller ID `sid` whose sync `user` may see, or with `change` also start
+    and reset: 404 for a cabinet they do not see there (as for none), 403 for one whose sync
+    they may only read."""
+    return get_visible_or_404(
+        Seller.objects.all(), user, Area.SYNC, change=change, seller_field="pk", sid=sid
+    )
+
+
 def seller_sync_status(seller: Seller) -> list[StreamStatus]:
     """Every dataset of the cabinet, in the registry's order, with its stream (one query for
     the streams and their current runs)."""
@@ -109,7 +120,7 @@ def sync_status(user: AbstractBaseUser, *, seller: Seller | None = None) -> list
     """The streams of every cabinet `user` may see (or of one), by cabinet and dataset."""
     datasets = registered()
     streams = SyncStream.objects.filter(
-        seller__in=visible_sellers(user), dataset__in=datasets
+        seller__in=visible_sellers(user, Area.SYNC), dataset__in=datasets
     ).select_related("seller", "run")
     if seller is not None:
         streams = streams.filter(seller=seller)

@@ -1,7 +1,8 @@
 """What people ask of the sync: a pass now, a full re-read, another schedule for a cabinet.
 
-Each is one transaction that leases the stream and enqueues its task (see sync.engine); none
-waits for WB. A stream another task holds at this moment is syncing already and is left to it.
+Each is one transaction that leases the stream and enqueues its task (see sync.engine) and,
+when a person asked, writes the admin history entry of each stream it started; none waits
+for WB. A stream another task holds at this moment is syncing already and is left to it.
 """
 
 import logging
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sellers.models import Seller
+from wberp.audit import audit
 
 from .engine import lease_and_enqueue, pass_start, run_end, run_resume, streams_ensure
 from .models import SyncRun, SyncStream
@@ -49,6 +51,7 @@ def sync_now(
     person = by if by is not None and by.pk else None
     with transaction.atomic():
         streams = list(seller_streams(seller, dataset).select_for_update(skip_locked=True))
+        started = []
         for stream in streams:
             if stream.state == State.IDLE:
                 pass_start(
@@ -63,6 +66,8 @@ def sync_now(
             elif stream.state == State.RUNNING and stream.lease_id:
                 continue  # its pages are being read
             lease_and_enqueue(stream, at=now)
+            started.append(stream)
+        audit(person, started, message="Sync now")
     logger.info("Sync now: seller=%s dataset=%s by=%s", seller.sid, dataset or "all", person)
     return streams
 
@@ -78,6 +83,7 @@ def sync_reset(*, seller: Seller, dataset: str, by: AbstractBaseUser | None = No
         stream.cursor = None
         pass_start(stream, dataset_named(dataset), trigger=Trigger.RESET, now=now, by=person)
         lease_and_enqueue(stream, at=now)
+        audit(person, stream, message="Read again from the start")
     logger.info("Sync reset: seller=%s dataset=%s by=%s", seller.sid, dataset, person)
     return stream
 
@@ -105,6 +111,7 @@ def sync_backfill(
         stream.cursor = found.dump_cursor(cursor)
         pass_start(stream, found, trigger=Trigger.MANUAL, now=now, by=person)
         lease_and_enqueue(stream, at=now)
+        audit(person, stream, message=f"Backfill since {since.isoformat()}")
     logger.info(
         "Sync backfill: seller=%s dataset=%s since=%s by=%s", seller.sid, dataset, since, person
     )

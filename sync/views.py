@@ -7,7 +7,7 @@ once none is syncing; without JavaScript the page shows the same on reload.
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -15,29 +15,29 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from access.models import Area
+from access.selectors import may_access
 from sellers.models import Seller
-from sellers.selectors import visible_sellers
 from wberp.paging import keyed_page, page_number
 
 from .cabinet import RunRow, runs_shown, seller_runs
 from .models import SyncStream
 from .registry import dataset_named
-from .selectors import seller_sync_status
+from .selectors import seller_sync_status, sync_cabinet
 from .services import sync_now as streams_sync_now
 
 RUNS_PAGE_SIZE = 25
 POLL_SECONDS = 2
 
 
-def cabinet(request: HttpRequest, sid: str) -> Seller:
-    return get_object_or_404(visible_sellers(request.user, Area.SYNC), sid=sid)
-
-
-def streams_context(seller: Seller) -> dict:
+def streams_context(request: HttpRequest, seller: Seller) -> dict:
     statuses = seller_sync_status(seller)
+    user = request.user
     return {
         "seller": seller,
         "statuses": statuses,
+        # "Sync now" is for those who may change the cabinet's sync, not only read it.
+        "may_sync": user.has_perm("sync.change_syncstream")
+        and may_access(user, seller, Area.SYNC, change=True),
         "polling": any(status.syncing for status in statuses),
         "poll_seconds": POLL_SECONDS,
     }
@@ -47,9 +47,9 @@ def streams_context(seller: Seller) -> dict:
 @require_GET
 @permission_required("sync.view_syncstream", raise_exception=True)
 def sync_page(request: HttpRequest, sid: str) -> HttpResponse:
-    seller = cabinet(request, sid)
+    seller = sync_cabinet(request.user, sid)
     if request.htmx and request.GET.get("part") == "streams":
-        return render(request, "sync/cabinet.html#streams", streams_context(seller))
+        return render(request, "sync/cabinet.html#streams", streams_context(request, seller))
     runs = keyed_page(
         seller_runs(seller),
         number=page_number(request.GET.get("page")),
@@ -57,7 +57,7 @@ def sync_page(request: HttpRequest, sid: str) -> HttpResponse:
         load=runs_shown,
     )
     context = {
-        **streams_context(seller),
+        **streams_context(request, seller),
         "runs": runs,
         "run_rows": [RunRow(run) for run in runs.object_list],
     }
@@ -67,7 +67,8 @@ def sync_page(request: HttpRequest, sid: str) -> HttpResponse:
 @require_POST
 @permission_required("sync.change_syncstream", raise_exception=True)
 def sync_now(request: HttpRequest, sid: str) -> HttpResponse:
-    seller = cabinet(request, sid)
+    """Start a pass of one dataset: 404 for a cabinet not seen, 403 for a sync only read."""
+    seller = sync_cabinet(request.user, sid, change=True)
     try:
         dataset = dataset_named(request.POST.get("dataset", ""))
     except LookupError:
@@ -85,5 +86,5 @@ def sync_now(request: HttpRequest, sid: str) -> HttpResponse:
         messages.add_message(request, level, message)
         return redirect(reverse("sync:cabinet", args=[seller.sid]))
     toast = "success" if level == messages.SUCCESS else "warning"
-    response = render(request, "sync/cabinet.html#streams", streams_context(seller))
+    response = render(request, "sync/cabinet.html#streams", streams_context(request, seller))
     return trigger_client_event(response, "showToast", {"message": message, "level": toast})

@@ -2,14 +2,20 @@
 
 `create` prints the new token once, alone on standard output, so that a script can take it:
 `manage.py api_tokens create --user anna --name "1C" > token.txt`.
+
+With `--user NAME`, `list` and `revoke` work within NAME's own tokens, as the pages do: a
+token of another user is "no API token", as an unknown one. Without it they are the
+operator's, who sees every token.
 """
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from api.models import APIToken
 from api.scopes import ALL_SCOPES
+from api.selectors import api_tokens_of
 from api.services import DEFAULT_DAYS, api_token_create, api_token_revoke
 from tokens.exceptions import TokenError
 from tokens.management.commands.wb_tokens import find_user
@@ -33,7 +39,9 @@ class Command(BaseCommand):
         listing.add_argument("--user", help=_("Only this user's."))
         revoke = actions.add_parser("revoke", help=_("Revoke a token."))
         revoke.add_argument("public_id", metavar="ID", help=_("Its public ID, as list shows it."))
-        revoke.add_argument("--user", help=_("Staff username to record as the actor."))
+        revoke.add_argument(
+            "--user", help=_("Only this staff user's, recorded as the one who revoked it.")
+        )
 
     def handle(self, *args, action: str, **options) -> None:
         getattr(self, f"handle_{action}")(**options)
@@ -52,9 +60,7 @@ class Command(BaseCommand):
         self.stdout.write(raw)
 
     def handle_list(self, *, user: str | None, **_o) -> None:
-        tokens = APIToken.objects.select_related("user")
-        if user:
-            tokens = tokens.filter(user__username=user)
+        tokens = tokens_of(find_user(user)).select_related("user")
         self.stdout.write("\t".join([_("ID"), _("User"), _("Name"), _("Scopes"), _("State")]))
         for token in tokens:
             self.stdout.write(
@@ -71,11 +77,17 @@ class Command(BaseCommand):
 
     def handle_revoke(self, *, public_id: str, user: str | None, **_o) -> None:
         public_id = public_id.removeprefix("wberp_").split("_")[0]
-        token = APIToken.objects.select_related("user").filter(public_id=public_id).first()
+        actor = find_user(user)
+        token = tokens_of(actor).select_related("user").filter(public_id=public_id).first()
         if token is None:
             raise CommandError(_("No API token %(id)s.") % {"id": public_id})
-        api_token_revoke(token=token, by=find_user(user))
+        api_token_revoke(token=token, by=actor)
         self.stdout.write(_("Revoked %(id)s.") % {"id": token.shown_id})
+
+
+def tokens_of(actor) -> QuerySet[APIToken]:
+    """The tokens a command works on: the user's own, or every one for the operator."""
+    return APIToken.objects.all() if actor is None else api_tokens_of(actor)
 
 
 def shown(moment) -> str:

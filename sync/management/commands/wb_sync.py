@@ -4,6 +4,12 @@
 follows them until they end, printing each dataset's progress, and exits non-zero if any
 failed or was blocked. `backfill` starts a pass of one dataset from a day in its history
 (orders, sales, finance) and says how long WB's limits make it take at the least.
+
+With `--user NAME` a command works within NAME's cabinets, as the pages do: `status` shows
+the cabinets whose sync they see, `run`, `backfill` and `reset` need their permission to
+change the sync and the cabinet's sync area at "read and change"; a cabinet they do not see
+is "no cabinet has the seller ID", as an unknown one. Their actions go to the admin history
+under their name. Without `--user` a command is the operator's and sees every cabinet.
 """
 
 import argparse
@@ -12,15 +18,19 @@ import time
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from access.models import Area
+from access.selectors import may_access, visible_sellers
 from sellers.models import Seller
 from sync.models import SyncRun, SyncStream
 from sync.registry import dataset_named, registered
 from sync.selectors import StreamStatus, sync_status
 from sync.services import SyncError, sync_backfill, sync_now, sync_reset
+from tokens.management.commands.wb_tokens import find_user
 from wbapi.limits import LIMIT_GROUPS
 
 POLL_SECONDS = 1.0
@@ -79,6 +89,12 @@ class Command(BaseCommand):
         reset = actions.add_parser("reset", help=_("Read a dataset again from the start."))
         reset.add_argument("--seller", metavar="SID", required=True)
         reset.add_argument("--dataset", metavar="NAME", required=True)
+        for command in (status, run, backfill, reset):
+            command.add_argument(
+                "--user",
+                metavar="NAME",
+                help=_("Work within this staff user's cabinets, recorded under their name."),
+            )
 
     def handle(self, *, action: str, **options) -> None:
         if options.get("dataset"):
@@ -89,15 +105,21 @@ class Command(BaseCommand):
                     _("No dataset is named %(name)s; one of: %(names)s.")
                     % {"name": options["dataset"], "names": ", ".join(registered())}
                 ) from None
-        seller = seller_named(options["seller"]) if options.get("seller") else None
+        actor = find_user(options["user"])
+        change = action != "status"
+        if actor is not None:
+            refuse_without_permission(actor, change=change)
+        seller = None
+        if options.get("seller"):
+            seller = seller_named(options["seller"], actor, change=change)
         if action == "status":
-            self.status(seller, as_json=options["json"])
+            self.status(seller, actor, as_json=options["json"])
         elif action == "run":
-            self.run(seller, options["dataset"], wait=options["wait"], timeout=options["timeout"])
+            self.run(seller, options["dataset"], actor, options)
         elif action == "backfill":
-            self.backfill(seller, options)
+            self.backfill(seller, actor, options)
         else:
-            stream = sync_reset(seller=seller, dataset=options["dataset"], by=None)
+            stream = sync_reset(seller=seller, dataset=options["dataset"], by=actor)
             self.stdout.write(
                 _("%(seller)s · %(dataset)s: read again from the start.")
                 % {"seller": stream.seller.display_name, "dataset": stream.dataset}
@@ -105,8 +127,10 @@ class Command(BaseCommand):
 
     # --- status --------------------------------------------------------------------------
 
-    def status(self, seller: Seller | None, *, as_json: bool) -> None:
-        rows = sync_status(command_user(), seller=seller)
+    def status(
+        self, seller: Seller | None, actor: AbstractBaseUser | None, *, as_json: bool
+    ) -> None:
+        rows = sync_status(actor or command_user(), seller=seller)
         if as_json:
             self.stdout.write(json.dumps([status_dict(row) for row in rows], ensure_ascii=False))
             return
@@ -122,17 +146,28 @@ class Command(BaseCommand):
 
     # --- run -----------------------------------------------------------------------------
 
-    def run(self, seller: Seller | None, dataset: str | None, *, wait: bool, timeout: float):
-        sellers = [seller] if seller is not None else list(Seller.objects.order_by("name", "sid"))
+    def run(
+        self,
+        seller: Seller | None,
+        dataset: str | None,
+        actor: AbstractBaseUser | None,
+        options: dict,
+    ) -> None:
+        if seller is not None:
+            sellers = [seller]
+        else:
+            changeable = visible_sellers(actor or command_user(), Area.SYNC, change=True)
+            sellers = list(changeable.order_by("name", "sid"))
         if not sellers:
             raise CommandError(_("There is no cabinet to sync: add a token first."))
-        streams = [s for one in sellers for s in sync_now(seller=one, dataset=dataset, by=None)]
+        streams = [s for one in sellers for s in sync_now(seller=one, dataset=dataset, by=actor)]
         count = len(streams)
         self.stdout.write(
             ngettext("Sync started: %(count)d dataset.", "Sync started: %(count)d datasets.", count)
             % {"count": count}
         )
-        if wait and not self.follow({s.pk: s.run_id for s in streams}, timeout):
+        runs = {s.pk: s.run_id for s in streams}
+        if options["wait"] and not self.follow(runs, options["timeout"]):
             raise CommandError(_("Some datasets did not sync; see wb_sync status."))
 
     def follow(self, first_runs: dict[int, int | None], timeout: float) -> bool:
@@ -158,10 +193,10 @@ class Command(BaseCommand):
 
     # --- backfill ------------------------------------------------------------------------
 
-    def backfill(self, seller: Seller, options: dict) -> None:
+    def backfill(self, seller: Seller, actor: AbstractBaseUser | None, options: dict) -> None:
         name, since = options["dataset"], options["since"]
         try:
-            stream, fresh = sync_backfill(seller=seller, dataset=name, since=since, by=None)
+            stream, fresh = sync_backfill(seller=seller, dataset=name, since=since, by=actor)
         except SyncError as exc:
             raise CommandError(str(exc)) from None
         if fresh:
@@ -232,10 +267,26 @@ def run_line(run: SyncRun) -> str:
     }
 
 
-def seller_named(sid: str) -> Seller:
-    seller = Seller.objects.filter(sid=sid.strip()).first()
+def refuse_without_permission(actor: AbstractBaseUser, *, change: bool) -> None:
+    """The model permission the sync's pages ask for, to read it or to change it."""
+    needed = "sync.change_syncstream" if change else "sync.view_syncstream"
+    if not actor.has_perm(needed):
+        raise CommandError(
+            _("%(user)s may not do this to the sync.") % {"user": actor.get_username()}
+        )
+
+
+def seller_named(sid: str, actor: AbstractBaseUser | None, *, change: bool) -> Seller:
+    """The cabinet of seller ID `sid`, if `actor` (the operator, for None) sees its sync:
+    another is "no cabinet", as an unknown one; one whose sync they only read is refused."""
+    seller = visible_sellers(actor or command_user(), Area.SYNC).filter(sid=sid.strip()).first()
     if seller is None:
         raise CommandError(_("No cabinet has the seller ID %(sid)s.") % {"sid": sid})
+    if change and actor is not None and not may_access(actor, seller, Area.SYNC, change=True):
+        raise CommandError(
+            _("%(user)s may only read the sync of %(sid)s.")
+            % {"user": actor.get_username(), "sid": seller.sid}
+        )
     return seller
 
 
