@@ -3,7 +3,9 @@
 Whichever web process answers the scrape reads the same rows, so the figures are the same with
 any number of gunicorn and task workers, on any number of machines. Each family is one or two
 short queries over small tables (the status tally, pauses, blocked buckets, the tally of WB
-requests) or an index (tasks waiting).
+requests, the sync's streams) or an index (tasks waiting); the rows the sync has written are
+one grouped sum over its runs. Labels are bounded: a cabinet is its WB seller ID, never its
+name; a dataset, a state or an error is one of a fixed set.
 """
 
 from collections import defaultdict
@@ -23,6 +25,7 @@ from prometheus_client.core import (
 from prometheus_client.utils import floatToGoString
 
 from gateway.models import RateBucket, WBPause
+from sync.models import SyncRun, SyncStream
 from tokens.models import StatusTally, WBToken
 
 from .models import LATENCY_BUCKETS, WBRequestTally
@@ -38,6 +41,7 @@ class DatabaseCollector:
         yield from breaker_metrics(now)
         yield from rate_limit_metrics(now)
         yield from wb_request_metrics()
+        yield from sync_metrics(now)
 
 
 def token_metrics(now: datetime) -> Iterator[Metric]:
@@ -160,3 +164,62 @@ def latency_histogram(rows: list[dict]) -> HistogramMetricFamily:
             cumulative.append((bound, running))
         histogram.add_metric(list(key), cumulative, seconds[key])
     return histogram
+
+
+def sync_metrics(now: datetime) -> Iterator[Metric]:
+    """Each stream (cabinet × dataset): how stale its data is, whether it is blocked or
+    failing, and the rows its runs have written."""
+    lag = GaugeMetricFamily(
+        "wberp_sync_lag_seconds",
+        "Seconds since a cabinet's dataset last finished a pass (none before its first).",
+        labels=["seller", "dataset"],
+    )
+    states = GaugeMetricFamily("wberp_sync_streams", "Sync streams, by state.", labels=["state"])
+    blocked = GaugeMetricFamily(
+        "wberp_sync_blocked",
+        "1 for a cabinet's dataset stopped by a permanent error until a token changes.",
+        labels=["seller", "dataset", "error"],
+    )
+    failing = GaugeMetricFamily(
+        "wberp_sync_failed_attempts",
+        "Failed attempts in a row of a cabinet's dataset retrying after errors.",
+        labels=["seller", "dataset"],
+    )
+    per_state = dict.fromkeys(SyncStream.State.values, 0)
+    streams = SyncStream.objects.values_list(
+        "seller__sid", "dataset", "state", "last_success_at", "attempts", "error_code"
+    )
+    for sid, dataset, state, last_success_at, attempts, error in streams:
+        per_state[state] += 1
+        if last_success_at is not None:
+            lag.add_metric([sid, dataset], max((now - last_success_at).total_seconds(), 0.0))
+        if state == SyncStream.State.BLOCKED:
+            blocked.add_metric([sid, dataset, error], 1)
+        elif attempts:
+            failing.add_metric([sid, dataset], attempts)
+    for state, count in per_state.items():
+        states.add_metric([state], count)
+    yield from (lag, states, blocked, failing)
+    yield sync_rows_metric()
+
+
+def sync_rows_metric() -> CounterMetricFamily:
+    rows = CounterMetricFamily(
+        "wberp_sync_rows",
+        "Rows the sync has written, per cabinet, dataset and change (inserted, updated, "
+        "removed), summed over its runs.",
+        labels=["seller", "dataset", "change"],
+    )
+    sums = (
+        SyncRun.objects.values("stream__seller__sid", "stream__dataset")
+        .annotate(
+            inserted=Sum("rows_inserted"), updated=Sum("rows_updated"), removed=Sum("rows_removed")
+        )
+        .order_by("stream__seller__sid", "stream__dataset")
+    )
+    for row in sums:
+        for change in ("inserted", "updated", "removed"):
+            rows.add_metric(
+                [row["stream__seller__sid"], row["stream__dataset"], change], row[change]
+            )
+    return rows

@@ -9,6 +9,8 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from gateway.models import RateBucket, WBPause
+from sellers.models import Seller
+from sync.models import SyncRun, SyncStream
 from tokens.models import WBToken
 from tokens.tests.conftest import bulk_tokens
 
@@ -103,3 +105,62 @@ def test_only_buckets_waiting_out_a_429_are_shown_with_the_time_left(scrape):
         for key in samples
         if key[0] == "wberp_wb_rate_limit_wait_seconds" and ("seller", "s2") in key
     ]
+
+
+def stream(seller: Seller, dataset: str, **fields) -> SyncStream:
+    return SyncStream.objects.create(seller=seller, dataset=dataset, **fields)
+
+
+def run(of: SyncStream, *, inserted: int, updated: int = 0, removed: int = 0) -> SyncRun:
+    return SyncRun.objects.create(
+        stream=of,
+        trigger=SyncRun.Trigger.SCHEDULE,
+        started_at=NOW,
+        rows_inserted=inserted,
+        rows_updated=updated,
+        rows_removed=removed,
+    )
+
+
+def test_the_sync_lag_blocked_and_failing_streams_and_the_rows_written(scrape):
+    seller = Seller.objects.create(sid="4242", name="ООО Секрет")
+    cards = stream(seller, "cards", last_success_at=NOW - timedelta(minutes=10))
+    stream(seller, "prices", state=SyncStream.State.BLOCKED, error_code="no_token")
+    stream(
+        seller,
+        "orders",
+        state=SyncStream.State.RETRYING,
+        attempts=3,
+        last_success_at=NOW - timedelta(hours=2),
+    )
+    run(cards, inserted=100)
+    run(cards, inserted=5, updated=7, removed=2)
+    with time_machine.travel(NOW, tick=False):
+        samples = scrape()
+    assert total(samples, "wberp_sync_lag_seconds", seller="4242", dataset="cards") == 600
+    assert total(samples, "wberp_sync_lag_seconds", seller="4242", dataset="orders") == 7200
+    assert not [
+        key
+        for key in samples
+        if key[0] == "wberp_sync_lag_seconds" and ("dataset", "prices") in key
+    ]  # never synced: no lag to tell
+    assert (
+        samples[
+            ("wberp_sync_blocked", ("dataset", "prices"), ("error", "no_token"), ("seller", "4242"))
+        ]
+        == 1
+    )
+    assert total(samples, "wberp_sync_blocked", dataset="cards") == 0
+    assert total(samples, "wberp_sync_failed_attempts", seller="4242", dataset="orders") == 3
+    assert total(samples, "wberp_sync_failed_attempts", dataset="cards") == 0
+    states = {
+        state: total(samples, "wberp_sync_streams", state=state)
+        for state in SyncStream.State.values
+    }
+    assert states == {"idle": 1, "running": 0, "retrying": 1, "blocked": 1}
+    written = {
+        change: total(samples, "wberp_sync_rows_total", dataset="cards", change=change)
+        for change in ("inserted", "updated", "removed")
+    }
+    assert written == {"inserted": 105, "updated": 7, "removed": 2}
+    assert not [key for key in samples if "ООО Секрет" in str(key)]  # sids only, never names
