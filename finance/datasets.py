@@ -27,6 +27,7 @@ from django.db.models import Avg, F, Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dashboards.services import finance_rollup_refresh, report_days
 from sellers.models import Seller
 from sync.registry import Counts, Dataset, SyncPass, register
 from wbapi.methods.base import Pager, Params, Turn
@@ -124,7 +125,10 @@ class Finance(Dataset):
         if cursor.phase == LIST:
             report_headers_store(seller=seller, records=batch, period=PERIOD, counts=counts)
         else:
+            # The days' rollups change in the page's own transaction (sync.engine.page_store).
+            days = report_days(seller, batch)
             report_rows_store(seller=seller, records=batch, period=PERIOD, counts=counts)
+            finance_rollup_refresh(seller=seller, days=days)
 
     def advance(self, seller: Seller, cursor: FinanceCursor, turn: Turn) -> Turn:
         after: FinanceCursor = turn.cursor

@@ -19,6 +19,12 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dashboards.services import (
+    order_days,
+    orders_rollup_refresh,
+    sale_days,
+    sales_rollup_refresh,
+)
 from sellers.models import Seller
 from sync.registry import Counts, Dataset, SyncPass, register
 from wbapi.methods.base import MethodSpec
@@ -84,7 +90,10 @@ class Orders(Changes):
     model = Order
 
     def ingest(self, seller: Seller, batch: list, counts: Counts, sync_pass: SyncPass, cursor):
+        # The days' rollups change in the page's own transaction (sync.engine.page_store).
+        days = order_days(seller, batch)
         orders_store(seller=seller, records=batch, counts=counts)
+        orders_rollup_refresh(seller=seller, days=days)
 
 
 class Sales(Changes):
@@ -94,7 +103,9 @@ class Sales(Changes):
     model = Sale
 
     def ingest(self, seller: Seller, batch: list, counts: Counts, sync_pass: SyncPass, cursor):
+        days = sale_days(seller, batch)
         sales_store(seller=seller, records=batch, counts=counts)
+        sales_rollup_refresh(seller=seller, days=days)
 
 
 ORDERS = register(Orders())

@@ -3,8 +3,12 @@
 An order is one unit, keyed per seller by WB's `srid`; its row changes when it is cancelled
 (WB moves its `lastChangeDate`). A sale (`saleID` S…) or a return (R…) is keyed by `saleID`
 and carries the `srid` of its order. Products and sizes are WB's `nmId` and barcode, so a row
-needs no catalogue to be stored. WB's text has no documented length: text columns are
-unbounded so that no WB value can fail a page. Money is Decimal.
+needs no catalogue to be stored. They link to the catalogue by these natural keys (indexed),
+not by foreign keys: statistics-api may list an order before the card of its product is
+synced, and a foreign key would make storing an order wait for, or fail without, the
+catalogue; the rollups and pages join by (seller, nmID) and (seller, barcode). WB's text
+has no documented length: text columns are unbounded so that no WB value can fail a page.
+Money is Decimal.
 """
 
 from django.db import models
@@ -64,6 +68,8 @@ class Order(TradeRow):
             models.Index(fields=["seller", "nm_id"], name="order_seller_nm_idx"),
             models.Index(fields=["seller", "barcode"], name="order_seller_barcode_idx"),
             models.Index(fields=["seller", "supplier_article"], name="order_seller_article_idx"),
+            # The daily rollups find a day's cancellations by it.
+            models.Index(fields=["seller", "cancel_date"], name="order_seller_cancel_idx"),
         ]
 
     def __str__(self) -> str:

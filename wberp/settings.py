@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "catalog",
     "sales",
     "finance",
+    "dashboards",
     "access",
 ]
 

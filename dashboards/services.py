@@ -1,0 +1,291 @@
+"""Keeping the daily rollups equal to the raw rows.
+
+Ingest calls these in the transaction that stores a page's rows (sales.datasets,
+finance.datasets): it asks first which Moscow days the page touches (`*_days`: the days of
+the incoming rows and of the stored rows they replace, so that a cancellation undone or a
+report revised leaves no stale day), stores the rows, then recomputes those days from the raw
+rows (`*_rollup_refresh`). Recomputing whole days, rather than adding to them, is what makes
+it right on updates and idempotent: a page read twice gives the same rollups. The same
+functions rebuild everything (`rollups_rebuild`), on PostgreSQL and on SQLite alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import reduce
+from operator import or_
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import Abs, Coalesce, TruncDate
+
+from finance.models import ReportRow
+from finance.reconciliation import RETURN
+from sales.models import Order, Sale
+from sellers.models import Seller
+from wbapi.methods import finance, statistics
+from wbapi.moscow import MOSCOW
+
+from .models import FinanceDay, OrderDay, SaleDay
+
+# WB's day, for the database's date functions, which want a zone name: Moscow has kept
+# UTC+3 all year since 2014, the same as wbapi.moscow.MOSCOW.
+MOSCOW_ZONE = ZoneInfo("Europe/Moscow")
+# Keys per query when asking which stored rows a page replaces (SQLite's parameter limit).
+KEYS_PER_QUERY = 5_000
+ZERO = Decimal("0.00")
+ONE_DAY = timedelta(days=1)
+
+
+def day_of(moment: datetime) -> date:
+    return moment.astimezone(MOSCOW).date()
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, MOSCOW)
+
+
+def spans(days: Iterable[date]) -> list[tuple[date, date]]:
+    """The days as runs of consecutive days, (first, last) each: one range query a run."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if runs and runs[-1][1] + ONE_DAY == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def moments_within(field: str, days: Iterable[date]) -> Q:
+    """Rows whose datetime `field` falls on one of the Moscow `days` (index-friendly ranges);
+    `days` is never empty."""
+    return reduce(
+        or_,
+        (
+            Q(**{f"{field}__gte": day_start(first), f"{field}__lt": day_start(last + ONE_DAY)})
+            for first, last in spans(days)
+        ),
+    )
+
+
+def days_within(field: str, days: Iterable[date]) -> Q:
+    """Rows whose date `field` is one of `days` (never empty)."""
+    return reduce(or_, (Q(**{f"{field}__range": run}) for run in spans(days)))
+
+
+def moscow_day(expression) -> TruncDate:
+    return TruncDate(expression, tzinfo=MOSCOW_ZONE)
+
+
+def chunks(values: Sequence, size: int = KEYS_PER_QUERY) -> Iterable[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# --- Which days a page touches ----------------------------------------------------------------
+
+
+def order_days(seller: Seller, records: Sequence[statistics.Order]) -> set[date]:
+    """The days of these orders and their cancellations, as they come and as stored."""
+    moments = [(record.date, record.cancel_date) for record in records]
+    srids = [record.srid for record in records]
+    for part in chunks(srids):
+        stored = Order.objects.filter(seller=seller, srid__in=part)
+        moments.extend(stored.values_list("date", "cancel_date"))
+    return {day_of(moment) for pair in moments for moment in pair if moment is not None}
+
+
+def sale_days(seller: Seller, records: Sequence[statistics.Sale]) -> set[date]:
+    """The days of these sales and returns, as they come and as stored."""
+    moments = [record.date for record in records]
+    sale_ids = [record.sale_id for record in records]
+    for part in chunks(sale_ids):
+        stored = Sale.objects.filter(seller=seller, sale_id__in=part)
+        moments.extend(stored.values_list("date", flat=True))
+    return {day_of(moment) for moment in moments}
+
+
+def report_days(seller: Seller, records: Sequence[finance.ReportRow]) -> set[date]:
+    """The operation days of these report rows and of every stored row of their reports
+    (storing a revision removes the earlier one's rows)."""
+    days = {record.rr_date or record.create_date for record in records}
+    reports = {record.report_id for record in records}
+    stored = ReportRow.objects.filter(seller=seller, report_id__in=reports)
+    days.update(
+        stored.annotate(day=finance_day()).order_by().values_list("day", flat=True).distinct()
+    )
+    return {day for day in days if day is not None}
+
+
+def finance_day():
+    """A report row's day: its operation date (rr_dt), else its report's creation."""
+    return Coalesce("rr_date", "create_date")
+
+
+# --- Recomputing days ---------------------------------------------------------------------------
+
+
+KEY_COLUMNS = ("day", "nm_id", "barcode")
+
+
+def product_key(row: dict) -> tuple:
+    return (row["day"], row["nm_id"] or 0, row["barcode"] or "")
+
+
+def merged(*groups: QuerySet) -> dict[tuple, dict]:
+    """Grouped rows of several queries merged by (day, nmID, barcode)."""
+    found: dict[tuple, dict] = {}
+    for group in groups:
+        for row in group:
+            key = product_key(row)
+            found.setdefault(key, {}).update(
+                (name, value)
+                for name, value in row.items()
+                if name not in ("day", "nm_id", "barcode")
+            )
+    return found
+
+
+def by_product(rows: QuerySet, day_expression) -> QuerySet:
+    return (
+        rows.annotate(day=moscow_day(day_expression)).order_by().values("day", "nm_id", "barcode")
+    )
+
+
+@transaction.atomic
+def orders_rollup_refresh(*, seller: Seller, days: set[date]) -> None:
+    """Recompute the OrderDay rows of `days` from the cabinet's orders."""
+    if not days:
+        return
+    orders = Order.objects.filter(seller=seller)
+    placed = by_product(orders.filter(moments_within("date", days)), "date").annotate(
+        orders=Count("id"), orders_sum=Sum("price_with_disc")
+    )
+    # An order WB marks cancelled without a cancelDate counts as cancelled on its own day.
+    cancelled_on = moments_within("cancel_date", days) | (
+        Q(cancel_date__isnull=True) & moments_within("date", days)
+    )
+    cancelled = by_product(
+        orders.filter(cancelled_on, is_cancel=True), Coalesce("cancel_date", "date")
+    ).annotate(cancellations=Count("id"), cancellations_sum=Sum("price_with_disc"))
+    replace_days(OrderDay, seller, days, merged(placed, cancelled))
+
+
+@transaction.atomic
+def sales_rollup_refresh(*, seller: Seller, days: set[date]) -> None:
+    """Recompute the SaleDay rows of `days` from the cabinet's sales and returns. Returns are
+    counted by their own amounts' size: WB's rows give them negative."""
+    if not days:
+        return
+    sales = Sale.objects.filter(seller=seller).filter(moments_within("date", days))
+    bought, back = Q(is_return=False), Q(is_return=True)
+    grouped = by_product(sales, "date").annotate(
+        buyouts=Count("id", filter=bought),
+        buyouts_sum=Coalesce(Sum("price_with_disc", filter=bought), ZERO),
+        returns=Count("id", filter=back),
+        returns_sum=Coalesce(Sum(Abs("price_with_disc"), filter=back), ZERO),
+        paid=Coalesce(Sum("for_pay", filter=bought), ZERO),
+        paid_back=Coalesce(Sum(Abs("for_pay"), filter=back), ZERO),
+    )
+    rows = merged(grouped)
+    for row in rows.values():
+        row["for_pay"] = row.pop("paid") - row.pop("paid_back")
+    replace_days(SaleDay, seller, days, rows)
+
+
+@transaction.atomic
+def finance_rollup_refresh(*, seller: Seller, days: set[date]) -> None:
+    """Recompute the FinanceDay rows of `days` from the cabinet's report rows.
+
+    As in WB's report header, a return's row (positive amounts) subtracts from sales, the
+    amount for goods sold and the commission; every other column is the plain sum."""
+    if not days:
+        return
+    on_days = days_within("rr_date", days) | (
+        Q(rr_date__isnull=True) & days_within("create_date", days)
+    )
+    rows = ReportRow.objects.filter(seller=seller).filter(on_days)
+    sale, back = ~Q(doc_type_name=RETURN), Q(doc_type_name=RETURN)
+
+    def total(column: str, only: Q | None = None):
+        return Coalesce(Sum(column, filter=only), ZERO)
+
+    grouped = (
+        rows.annotate(day=finance_day())
+        .order_by()
+        .values("day")
+        .annotate(
+            sales=total("retail_amount", sale),
+            returns=total("retail_amount", back),
+            paid=total("for_pay", sale),
+            paid_back=total("for_pay", back),
+            charged=total("ppvz_sales_commission", sale),
+            charged_back=total("ppvz_sales_commission", back),
+            logistics=total("delivery_service"),
+            storage=total("paid_storage"),
+            penalties=total("penalty"),
+            deductions=total("deduction"),
+            acceptance=total("paid_acceptance"),
+            additional=total("additional_payment"),
+        )
+    )
+    found = []
+    for row in grouped:
+        row["for_pay"] = row.pop("paid") - row.pop("paid_back")
+        row["commission"] = row.pop("charged") - row.pop("charged_back")
+        found.append(FinanceDay(seller=seller, **row))
+    FinanceDay.objects.filter(seller=seller, day__in=days).delete()
+    FinanceDay.objects.bulk_create(found)
+
+
+def replace_days(model, seller: Seller, days: set[date], rows: dict[tuple, dict]) -> None:
+    model.objects.filter(seller=seller, day__in=days).delete()
+    model.objects.bulk_create(
+        model(seller=seller, day=day, nm_id=nm_id, barcode=barcode, **values)
+        for (day, nm_id, barcode), values in rows.items()
+    )
+
+
+# --- Rebuilding ---------------------------------------------------------------------------------
+
+
+def every_day(first: date | None, last: date | None, since: date | None) -> set[date]:
+    if first is None or last is None:
+        return set()
+    first = max(first, since) if since else first
+    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
+
+
+def stored_span(rows: QuerySet, expression) -> tuple[date | None, date | None]:
+    span = rows.annotate(day=expression).aggregate(first=Min("day"), last=Max("day"))
+    return span["first"], span["last"]
+
+
+@transaction.atomic
+def rollups_rebuild(*, seller: Seller, since: date | None = None) -> None:
+    """Recompute every rollup of a cabinet from its raw rows, from `since` (a Moscow day) or
+    from its first row; the rollups of earlier days stay as they are."""
+    orders = Order.objects.filter(seller=seller)
+    first, _ = stored_span(orders, moscow_day("date"))
+    _, last = stored_span(orders, moscow_day(Coalesce("cancel_date", "date")))
+    old_days = since_filter(OrderDay, seller, since)
+    orders_rollup_refresh(seller=seller, days=every_day(first, last, since) | old_days)
+    sales = Sale.objects.filter(seller=seller)
+    sale_days_all = every_day(*stored_span(sales, moscow_day("date")), since)
+    sales_rollup_refresh(seller=seller, days=sale_days_all | since_filter(SaleDay, seller, since))
+    rows = ReportRow.objects.filter(seller=seller)
+    report_days_all = every_day(*stored_span(rows, finance_day()), since)
+    finance_rollup_refresh(
+        seller=seller, days=report_days_all | since_filter(FinanceDay, seller, since)
+    )
+
+
+def since_filter(model, seller: Seller, since: date | None) -> set[date]:
+    """The days a rollup holds (from `since`): a day whose raw rows are gone is emptied."""
+    rows = model.objects.filter(seller=seller)
+    if since:
+        rows = rows.filter(day__gte=since)
+    return set(rows.values_list("day", flat=True).distinct())
