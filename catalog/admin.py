@@ -5,7 +5,7 @@ from django.contrib import admin
 from access.models import Area
 from wberp.readonly_admin import WBDataAdmin
 
-from .models import Price, Product, Stock, Warehouse
+from .models import Price, PriceChange, Product, Stock, Warehouse
 
 
 @admin.register(Product)
@@ -20,6 +20,22 @@ class PriceAdmin(WBDataAdmin):
     cabinet_area = Area.CATALOGUE
     list_display = ["nm_id", "chrt_id", "price", "discounted_price", "discount", "seller"]
     search_fields = ["=nm_id", "=chrt_id", "vendor_code"]
+
+
+@admin.register(PriceChange)
+class PriceChangeAdmin(WBDataAdmin):
+    cabinet_area = Area.CATALOGUE
+    list_display = [
+        "seen_at",
+        "nm_id",
+        "chrt_id",
+        "price",
+        "discount",
+        "discounted_price",
+        "seller",
+    ]
+    search_fields = ["=nm_id", "=chrt_id"]
+    date_hierarchy = "seen_at"
 
 
 @admin.register(Warehouse)

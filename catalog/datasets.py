@@ -31,7 +31,17 @@ from wbapi.methods.marketplace import (
 from wbapi.methods.marketplace import Warehouse as WBWarehouse
 from wbapi.methods.prices import PRICES, GoodPrices, PricesCursor
 
-from .models import Barcode, Price, Product, Size, Stock, StockKind, StockSnapshot, Warehouse
+from .models import (
+    Barcode,
+    Price,
+    PriceChange,
+    Product,
+    Size,
+    Stock,
+    StockKind,
+    StockSnapshot,
+    Warehouse,
+)
 
 
 def text(value: str | None) -> str:
@@ -178,10 +188,44 @@ class Prices(Dataset):
             for good in batch
             for size in good.sizes
         ]
+        price_changes_record(seller, rows, seen_at=stamp["changed_at"])
         upsert(Price, rows, keys=KEYS_CHRT, counts=counts)
 
     def end_pass(self, seller: Seller, sync_pass: SyncPass, counts: Counts) -> None:
         remove_unseen(Price, seller, sync_pass, counts)
+
+
+# What a price change is: any of these differs from the stored price (or there is none).
+PRICE_HISTORY_FIELDS = ("price", "discount", "discounted_price")
+
+
+def price_changes_record(seller: Seller, rows: list[dict], *, seen_at) -> None:
+    """A PriceChange for each row whose price or discount differs from the stored one, and
+    for each size seen for the first time; none for a price that has not changed. Called in
+    the page's transaction, before the upsert, so that it compares with what was stored."""
+    latest = {row["chrt_id"]: row for row in rows}  # as the upsert keeps a size listed twice
+    stored = {
+        values[0]: values[1:]
+        for values in Price.objects.filter(seller=seller, chrt_id__in=list(latest)).values_list(
+            "chrt_id", *PRICE_HISTORY_FIELDS
+        )
+    }
+    changes = []
+    for chrt_id, row in latest.items():
+        values = {field: row[field] for field in PRICE_HISTORY_FIELDS}
+        if stored.get(chrt_id) != tuple(values.values()):
+            changes.append(
+                PriceChange(
+                    seller_id=seller.pk,
+                    nm_id=row["nm_id"],
+                    chrt_id=chrt_id,
+                    tech_size=row["tech_size"],
+                    currency=row["currency"],
+                    seen_at=seen_at,
+                    **values,
+                )
+            )
+    PriceChange.objects.bulk_create(changes)
 
 
 # --- Warehouses --------------------------------------------------------------------------------

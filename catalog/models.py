@@ -137,6 +137,34 @@ class Price(SyncedRow):
         return f"{self.chrt_id}: {self.price}"
 
 
+class PriceChange(models.Model):
+    """A size's price and discount as the prices sync first saw them, and each time either
+    changed since: WB's prices list has none of its own history."""
+
+    seller = models.ForeignKey("sellers.Seller", on_delete=models.CASCADE, related_name="+")
+    nm_id = models.BigIntegerField(_("nmID"))
+    chrt_id = models.BigIntegerField(_("chrtID"))
+    tech_size = models.CharField(_("size"), max_length=100, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    price = models.DecimalField(_("price"), max_digits=14, decimal_places=2, null=True)
+    discount = models.IntegerField(_("discount, %"), null=True)
+    discounted_price = models.DecimalField(
+        _("price with discount"), max_digits=14, decimal_places=2, null=True
+    )
+    seen_at = models.DateTimeField(_("seen"))
+
+    class Meta:
+        verbose_name = _("price change")
+        verbose_name_plural = _("price changes")
+        ordering = ["seller", "nm_id", "-seen_at", "chrt_id"]
+        indexes = [
+            models.Index(fields=["seller", "nm_id", "seen_at"], name="catalog_pricechange_nm_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chrt_id}: {self.price} −{self.discount}% @ {self.seen_at:%Y-%m-%d %H:%M}"
+
+
 class Warehouse(SyncedRow):
     """One of the seller's own warehouses (FBS/DBS)."""
 

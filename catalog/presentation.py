@@ -9,11 +9,11 @@ from django.utils.translation import ngettext
 
 from wberp.charts import BarChart, Point, bar_chart
 
-from .selectors import DayStock
+from .selectors import DayPrice, DayStock
 
 
 @dataclass(frozen=True)
-class StockChart:
+class Chart:
     chart: BarChart
     summary: str
 
@@ -31,7 +31,7 @@ def units_text(quantity: int) -> str:
     return ngettext("%(count)s unit", "%(count)s units", quantity) % {"count": grouped(quantity)}
 
 
-def stock_chart(history: list[DayStock]) -> StockChart | None:
+def stock_chart(history: list[DayStock]) -> Chart | None:
     """A bar a day from the first snapshot to the last (a day without one has no bar); None
     without any snapshot."""
     if not history:
@@ -49,7 +49,7 @@ def stock_chart(history: list[DayStock]) -> StockChart | None:
         )
         for day in days
     ]
-    return StockChart(chart=bar_chart(points, number=grouped), summary=history_summary(history))
+    return Chart(chart=bar_chart(points, number=grouped), summary=history_summary(history))
 
 
 def history_summary(history: list[DayStock]) -> str:
@@ -80,3 +80,42 @@ def history_summary(history: list[DayStock]) -> str:
             "low_day": day_text(lowest.day),
         }
     )
+
+
+def money_text(amount) -> str:
+    return formats.number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)
+
+
+def price_chart(days: list[DayPrice]) -> Chart | None:
+    """A bar a day: the product's lowest price with discount at the day's end; None without
+    any recorded price."""
+    priced = [day for day in days if day.price is not None]
+    if not priced:
+        return None
+    points = [
+        Point(
+            label=formats.date_format(day.day, "d.m"),
+            value=day.price,
+            tooltip=f"{day_text(day.day)}: {money_text(day.price)}"
+            if day.price is not None
+            else _("%(day)s: no price") % {"day": day_text(day.day)},
+        )
+        for day in days
+    ]
+    lowest = min(priced, key=lambda day: day.price)
+    highest = max(priced, key=lambda day: day.price)
+    summary = _(
+        "Lowest price with discount of the product's sizes, %(first)s to %(last)s: %(start)s "
+        "at first, %(end)s at last; highest %(high)s on %(high_day)s, lowest %(low)s on "
+        "%(low_day)s."
+    ) % {
+        "first": day_text(days[0].day),
+        "last": day_text(days[-1].day),
+        "start": money_text(priced[0].price),
+        "end": money_text(priced[-1].price),
+        "high": money_text(highest.price),
+        "high_day": day_text(highest.day),
+        "low": money_text(lowest.price),
+        "low_day": day_text(lowest.day),
+    }
+    return Chart(chart=bar_chart(points, number=grouped), summary=summary)

@@ -7,6 +7,7 @@ row. Forms parse what people ask for into the plain values of the dataclasses he
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db.models import (
     Count,
@@ -27,9 +28,11 @@ from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from sales.models import Order, Sale
 from sellers.models import Seller
+from wberp.periods import Period
 
-from .models import Barcode, Price, Product, Size, Stock, StockKind, StockSnapshot
+from .models import Barcode, Price, PriceChange, Product, Size, Stock, StockKind, StockSnapshot
 
 # Column -> ordering; a leading "-" in the `sort` parameter reverses it. The last field of
 # each makes the order total, so that pages neither repeat nor skip a row.
@@ -263,6 +266,110 @@ def stock_history(seller_id: int, chrt_ids: list[int], *, today: date | None) ->
         .annotate(quantity=Sum("quantity"))
     )
     return [DayStock(row["day"], row["quantity"]) for row in days]
+
+
+# At most this many of a product's price changes are listed, the latest first.
+PRICE_CHANGES_SHOWN = 200
+
+
+def price_changes(product: Product) -> list[PriceChange]:
+    """The product's price changes, the latest first (one indexed query on its nmID)."""
+    changes = PriceChange.objects.filter(seller_id=product.seller_id, nm_id=product.nm_id)
+    return list(changes.order_by("-seen_at", "chrt_id")[:PRICE_CHANGES_SHOWN])
+
+
+@dataclass(frozen=True)
+class DayPrice:
+    day: date
+    price: Decimal | None  # the lowest price with discount of the product's sizes that day
+
+
+def daily_prices(changes: list[PriceChange], *, today: date | None = None) -> list[DayPrice]:
+    """The product's lowest price with discount at the end of each day, from the day of its
+    first recorded price (at most HISTORY_DAYS days ago) to today."""
+    if not changes:
+        return []
+    today = today or timezone.localdate()
+    ordered = sorted(changes, key=lambda change: change.seen_at)
+    first = max(timezone.localdate(ordered[0].seen_at), today - timedelta(days=HISTORY_DAYS - 1))
+    current: dict[int, Decimal | None] = {}
+    days, pending = [], iter(ordered)
+    change = next(pending, None)
+    for offset in range((today - first).days + 1):
+        day = first + timedelta(days=offset)
+        while change is not None and timezone.localdate(change.seen_at) <= day:
+            current[change.chrt_id] = change.discounted_price
+            change = next(pending, None)
+        prices = [price for price in current.values() if price is not None]
+        days.append(DayPrice(day, min(prices, default=None)))
+    return days
+
+
+# --- A product's trade -------------------------------------------------------------------------
+
+
+@dataclass
+class SizeTrade:
+    """A size's trade in a period: orders, buyouts, returns and revenue."""
+
+    tech_size: str
+    orders: int = 0
+    orders_sum: Decimal = Decimal(0)
+    cancelled: int = 0
+    buyouts: int = 0
+    returns: int = 0
+    revenue: Decimal = Decimal(0)  # price with the seller's discount: buyouts less returns
+
+
+@dataclass(frozen=True)
+class ProductTrade:
+    sizes: list[SizeTrade]
+
+    @property
+    def total(self) -> SizeTrade:
+        total = SizeTrade("")
+        for trade in self.sizes:
+            for name in TRADE_FIGURES:
+                setattr(total, name, getattr(total, name) + getattr(trade, name))
+        return total
+
+
+TRADE_FIGURES = ("orders", "orders_sum", "cancelled", "buyouts", "returns", "revenue")
+
+
+def product_trade(product: Product, period: Period) -> ProductTrade:
+    """Per size, the product's orders, buyouts, returns and revenue in `period`, read from the
+    raw orders and sales of this one product (indexed on its nmID), never the cabinet's."""
+    mine = {
+        "seller_id": product.seller_id,
+        "nm_id": product.nm_id,
+        "date__gte": period.start,
+        "date__lt": period.end,
+    }
+    sizes: dict[str, SizeTrade] = {}
+
+    def size(name: str) -> SizeTrade:
+        return sizes.setdefault(name, SizeTrade(name))
+
+    orders = Order.objects.filter(**mine).order_by().values("tech_size")
+    for row in orders.annotate(
+        count=Count("pk"),
+        total=Sum("price_with_disc"),
+        cancelled=Count("pk", filter=Q(is_cancel=True)),
+    ):
+        trade = size(row["tech_size"])
+        trade.orders, trade.cancelled = row["count"], row["cancelled"]
+        trade.orders_sum = row["total"] or Decimal(0)
+    sales = Sale.objects.filter(**mine).order_by().values("tech_size")
+    for row in sales.annotate(
+        buyouts=Count("pk", filter=Q(is_return=False)),
+        returns=Count("pk", filter=Q(is_return=True)),
+        revenue=Sum("price_with_disc"),  # a return's is negative
+    ):
+        trade = size(row["tech_size"])
+        trade.buyouts, trade.returns = row["buyouts"], row["returns"]
+        trade.revenue = row["revenue"] or Decimal(0)
+    return ProductTrade(sorted(sizes.values(), key=lambda trade: trade.tech_size))
 
 
 # --- Stocks ------------------------------------------------------------------------------------

@@ -16,13 +16,17 @@ from sellers.models import Seller
 from sellers.selectors import visible_sellers
 from sync.cabinet import data_freshness
 from wberp.paging import keyed_page, page_number
+from wberp.periods import PeriodForm
 
 from .forms import ProductListForm, StockListForm
 from .models import Product
-from .presentation import stock_chart
+from .presentation import price_chart, stock_chart
 from .selectors import (
+    daily_prices,
     has_products,
+    price_changes,
     product_facets,
+    product_trade,
     product_view,
     products_matching,
     stock_totals,
@@ -38,6 +42,7 @@ PAGE_SIZE = 50
 MAX_ID = 2**63 - 1
 # The streams behind each page: how fresh its data is.
 PRODUCT_DATASETS = ["cards", "prices", "stocks", "fbw_stocks"]
+PRODUCT_DETAIL_DATASETS = [*PRODUCT_DATASETS, "orders", "sales"]
 STOCK_DATASETS = ["stocks", "fbw_stocks"]
 
 
@@ -86,6 +91,9 @@ def product_detail(request: HttpRequest, sid: str, nm_id: int) -> HttpResponse:
         raise Http404
     product = get_object_or_404(Product, seller=seller, nm_id=nm_id)
     view = product_view(product)
+    period_form = PeriodForm(request.GET)
+    period = period_form.period()
+    changes = price_changes(product)
     return render(
         request,
         "catalog/product.html",
@@ -93,7 +101,12 @@ def product_detail(request: HttpRequest, sid: str, nm_id: int) -> HttpResponse:
             "seller": seller,
             "view": view,
             "chart": stock_chart(view.history),
-            "freshness": data_freshness(seller, PRODUCT_DATASETS),
+            "period_form": period_form,
+            "period": period,
+            "trade": product_trade(product, period),
+            "price_changes": changes,
+            "price_chart": price_chart(daily_prices(changes)),
+            "freshness": data_freshness(seller, PRODUCT_DETAIL_DATASETS),
         },
     )
 

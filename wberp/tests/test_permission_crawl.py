@@ -206,6 +206,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "catalog", "price", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
     ),
     **model_admin(
+        "catalog", "pricechange", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
+    ),
+    **model_admin(
         "catalog", "warehouse", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
     ),
     **model_admin(

@@ -129,7 +129,7 @@ def make_objects(token: WBToken) -> Samples:
     from django_tasks_db.models import DBTaskResult
 
     from alerts.models import AlertState, Delivery
-    from catalog.models import Price, Product, Stock, Warehouse
+    from catalog.models import Price, PriceChange, Product, Stock, Warehouse
     from finance.models import Report, ReportRow
     from jobs.models import PeriodicJob
     from sales.models import Order, Sale
@@ -171,6 +171,7 @@ def make_objects(token: WBToken) -> Samples:
         ReportRow.objects.create(seller=token.seller, report_id=1, rrd_id=1),
         Product.objects.create(seller=token.seller, nm_id=1, changed_at=now()),
         Price.objects.create(seller=token.seller, nm_id=1, chrt_id=1, changed_at=now()),
+        PriceChange.objects.create(seller=token.seller, nm_id=1, chrt_id=1, seen_at=now()),
         Warehouse.objects.create(seller=token.seller, warehouse_id=1, changed_at=now()),
         Stock.objects.create(
             seller=token.seller, kind="fbs", warehouse_id=1, chrt_id=1, quantity=3, changed_at=now()
