@@ -28,7 +28,7 @@ from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from sales.models import Order, Sale
+from dashboards.models import OrderDay, SaleDay
 from sellers.models import Seller
 from wberp.periods import Period
 
@@ -310,15 +310,16 @@ def daily_prices(changes: list[PriceChange], *, today: date | None = None) -> li
 
 @dataclass
 class SizeTrade:
-    """A size's trade in a period: orders, buyouts, returns and revenue."""
+    """A size's trade in a period: orders, cancellations, buyouts, returns and revenue."""
 
-    tech_size: str
+    barcode: str
+    tech_size: str = ""
     orders: int = 0
     orders_sum: Decimal = Decimal(0)
     cancelled: int = 0
     buyouts: int = 0
     returns: int = 0
-    revenue: Decimal = Decimal(0)  # price with the seller's discount: buyouts less returns
+    revenue: Decimal = Decimal(0)  # at the price with the seller's discount: buyouts less returns
 
 
 @dataclass(frozen=True)
@@ -338,38 +339,47 @@ TRADE_FIGURES = ("orders", "orders_sum", "cancelled", "buyouts", "returns", "rev
 
 
 def product_trade(product: Product, period: Period) -> ProductTrade:
-    """Per size, the product's orders, buyouts, returns and revenue in `period`, read from the
-    raw orders and sales of this one product (indexed on its nmID), never the cabinet's."""
+    """Per size (WB's rows name it by barcode), the product's orders, cancellations, buyouts,
+    returns and revenue in `period`, from the daily rollups (dashboards.models) of this one
+    product: a few rows a day, never the raw orders."""
     mine = {
         "seller_id": product.seller_id,
         "nm_id": product.nm_id,
-        "date__gte": period.start,
-        "date__lt": period.end,
+        "day__gte": period.first,
+        "day__lte": period.last,
     }
     sizes: dict[str, SizeTrade] = {}
-
-    def size(name: str) -> SizeTrade:
-        return sizes.setdefault(name, SizeTrade(name))
-
-    orders = Order.objects.filter(**mine).order_by().values("tech_size")
-    for row in orders.annotate(
-        count=Count("pk"),
-        total=Sum("price_with_disc"),
-        cancelled=Count("pk", filter=Q(is_cancel=True)),
-    ):
-        trade = size(row["tech_size"])
-        trade.orders, trade.cancelled = row["count"], row["cancelled"]
-        trade.orders_sum = row["total"] or Decimal(0)
-    sales = Sale.objects.filter(**mine).order_by().values("tech_size")
-    for row in sales.annotate(
-        buyouts=Count("pk", filter=Q(is_return=False)),
-        returns=Count("pk", filter=Q(is_return=True)),
-        revenue=Sum("price_with_disc"),  # a return's is negative
-    ):
-        trade = size(row["tech_size"])
-        trade.buyouts, trade.returns = row["buyouts"], row["returns"]
-        trade.revenue = row["revenue"] or Decimal(0)
-    return ProductTrade(sorted(sizes.values(), key=lambda trade: trade.tech_size))
+    figures = [
+        (
+            OrderDay,
+            {
+                "orders": Sum("orders"),
+                "orders_sum": Sum("orders_sum"),
+                "cancelled": Sum("cancellations"),
+            },
+        ),
+        (
+            SaleDay,
+            {
+                "buyouts": Sum("buyouts"),
+                "returns": Sum("returns"),
+                "revenue": Sum("buyouts_sum") - Sum("returns_sum"),
+            },
+        ),
+    ]
+    for model, sums in figures:
+        for row in model.objects.filter(**mine).order_by().values("barcode").annotate(**sums):
+            trade = sizes.setdefault(row["barcode"], SizeTrade(row["barcode"]))
+            for name in sums:
+                setattr(trade, name, row[name])
+    names = dict(
+        Barcode.objects.filter(seller_id=product.seller_id, barcode__in=list(sizes)).values_list(
+            "barcode", "size__tech_size"
+        )
+    )
+    for trade in sizes.values():
+        trade.tech_size = names.get(trade.barcode, "")
+    return ProductTrade(sorted(sizes.values(), key=lambda trade: (trade.tech_size, trade.barcode)))
 
 
 # --- Stocks ------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils import timezone
 from catalog.models import PriceChange
 from catalog.testing import SizeSpec, product_make
 from conftest import client_for
+from dashboards.services import rollups_rebuild
 from wbapi.moscow import MOSCOW
 
 pytestmark = pytest.mark.django_db
@@ -30,42 +31,58 @@ def product_url(product, **params) -> str:
     return reverse("catalog:product", args=[product.seller.sid, product.nm_id])
 
 
-def moscow_day(text: str) -> date:
-    return datetime.fromisoformat(text).date()  # WB's dates without an offset are Moscow's
-
-
-def in_february(row: dict) -> bool:
-    return date(2026, 2, 1) <= moscow_day(row["date"]) <= date(2026, 2, 28)
+def in_february(moment: str) -> bool:
+    """Whether WB's date and time (Moscow's, without an offset) is a day of February 2026."""
+    return date(2026, 2, 1) <= datetime.fromisoformat(moment).date() <= date(2026, 2, 28)
 
 
 def test_a_products_trade_per_size_equals_the_sums_of_wbs_rows_for_the_period(
     synced_cabinet, viewer
 ):
-    sales = [r for r in synced_cabinet.truth("sales") if in_february(r)]
+    seller = synced_cabinet.seller
+    rollups_rebuild(seller=seller)
+    sales = [r for r in synced_cabinet.truth("sales") if in_february(r["date"])]
     returned = Counter(r["nmId"] for r in sales if r["saleID"].startswith("R"))
     nm_id = returned.most_common(1)[0][0]  # a product with returns too
-    product = product_make(synced_cabinet.seller, nm_id)
-    orders = synced_cabinet.truth("orders")
-    mine_orders = [r for r in orders if r["nmId"] == nm_id and in_february(r)]
+    orders = [r for r in synced_cabinet.truth("orders") if r["nmId"] == nm_id]
+    sizes = {r["barcode"]: r["techSize"] for r in orders}
+    product = product_make(
+        seller,
+        nm_id,
+        sizes=[SizeSpec(n, size, (barcode,)) for n, (barcode, size) in enumerate(sizes.items())],
+    )
     mine_sales = [r for r in sales if r["nmId"] == nm_id]
-    assert mine_orders
 
     response = viewer.get(product_url(product), FEBRUARY)
     assert response.status_code == 200
-    shown = {row.tech_size: row for row in response.context["trade"].sizes}
-    for size in {r["techSize"] for r in mine_orders + mine_sales}:
-        size_orders = [r for r in mine_orders if r["techSize"] == size]
-        size_sales = [r for r in mine_sales if r["techSize"] == size]
-        row = shown[size]
-        assert row.orders == len(size_orders)
-        assert row.cancelled == sum(1 for r in size_orders if r["isCancel"])
-        assert row.orders_sum == sum(Decimal(str(r["priceWithDisc"])) for r in size_orders)
-        assert row.buyouts == sum(1 for r in size_sales if r["saleID"].startswith("S"))
-        assert row.returns == sum(1 for r in size_sales if r["saleID"].startswith("R"))
-        assert row.revenue == sum(Decimal(str(r["priceWithDisc"])) for r in size_sales)
+    shown = {row.barcode: row for row in response.context["trade"].sizes}
+    assert set(shown) <= set(sizes)
+    for barcode, size in sizes.items():
+        placed = [r for r in orders if r["barcode"] == barcode and in_february(r["date"])]
+        cancelled = [
+            r
+            for r in orders
+            if r["barcode"] == barcode and r["isCancel"] and in_february(r["cancelDate"])
+        ]
+        sold = [r for r in mine_sales if r["barcode"] == barcode]
+        if not (placed or cancelled or sold):
+            assert barcode not in shown
+            continue
+        row = shown[barcode]
+        assert row.tech_size == size
+        assert row.orders == len(placed)
+        assert row.orders_sum == sum(money(r) for r in placed)
+        assert row.cancelled == len(cancelled)
+        assert row.buyouts == sum(1 for r in sold if r["saleID"].startswith("S"))
+        assert row.returns == sum(1 for r in sold if r["saleID"].startswith("R"))
+        assert row.revenue == sum(money(r) for r in sold)  # a return's is negative
     total = response.context["trade"].total
-    assert total.orders == len(mine_orders)
-    assert total.revenue == sum(Decimal(str(r["priceWithDisc"])) for r in mine_sales)
+    assert total.orders == sum(1 for r in orders if in_february(r["date"]))
+    assert total.revenue == sum(money(r) for r in mine_sales)
+
+
+def money(row: dict) -> Decimal:
+    return Decimal(str(row["priceWithDisc"]))
 
 
 def test_the_period_is_moscow_days_and_a_bad_one_shows_the_default(synced_cabinet, viewer):
