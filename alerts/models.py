@@ -20,6 +20,10 @@ class Rule(models.TextChoices):
     TOKEN_EXPIRING_3 = "token_expiring_3", _("A token expires within 3 days")
     TOKEN_FAILING = "token_failing", _("A token turned invalid or lost access")
     REPORT_UNRECONCILED = "report_unreconciled", _("A finance report does not reconcile")
+    STREAM_BLOCKED = "stream_blocked", _("A sync stopped until a token changes")
+    STREAM_FAILING = "stream_failing", _("A sync keeps failing")
+    DATA_STALE = "data_stale", _("Data is older than its refresh")
+    STOCK_RUNNING_OUT = "stock_running_out", _("A selling product runs out of stock")
 
 
 class Channel(models.TextChoices):

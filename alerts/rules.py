@@ -1,17 +1,29 @@
 """The conditions that hold now, one per (rule, subject): each rule reads the database.
 
 A rule's condition names its subject (what it is about, e.g. a token's id), the cabinet it
-concerns (who may hear of it) and the details its messages show.
+concerns and the details its messages show. Who may hear of it is whoever sees that cabinet
+in the rule's area (AREAS): a token's alerts are of the tokens area, a stock's of the
+catalogue, a stream's of the sync, a report's of finance.
 """
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.db.models import Count, Sum
 from django.utils import timezone
 
+from access.models import Area
+from catalog.models import Product, Stock
 from finance.models import Report
 from finance.reconciliation import reconcile
+from sales.models import Sale
+from sellers.models import Seller
+from sync.engine import RUN_FAILURES
+from sync.models import SyncStream
+from sync.registry import enabled
 from tokens.models import WBToken
 
 from .models import Rule
@@ -80,12 +92,167 @@ def reports_unreconciled(now: datetime) -> Iterator[Condition]:
             )
 
 
+# --- The sync ------------------------------------------------------------------------------
+
+STREAMS = SyncStream.objects.select_related("seller")
+
+
+def stream_details(stream: SyncStream) -> dict:
+    return {
+        "sid": stream.seller.sid,
+        "seller": stream.seller.display_name,
+        "dataset": stream.dataset,
+        "error_code": stream.error_code,
+        "error_detail": stream.error_detail,
+    }
+
+
+def streams_blocked(now: datetime) -> Iterator[Condition]:
+    """Streams stopped by a permanent error, until a token of the cabinet changes."""
+    for stream in STREAMS.filter(state=SyncStream.State.BLOCKED, dataset__in=enabled()):
+        yield Condition(
+            Rule.STREAM_BLOCKED, str(stream.pk), stream.seller_id, stream_details(stream)
+        )
+
+
+def streams_failing(now: datetime) -> Iterator[Condition]:
+    """Streams whose last ALERTS_SYNC_FAILED_RUNS runs and more each failed: a run fails after
+    RUN_FAILURES failed attempts in a row, and a page read well resets the count."""
+    runs = settings.ALERTS_SYNC_FAILED_RUNS
+    failing = STREAMS.filter(
+        state=SyncStream.State.RETRYING,
+        attempts__gte=(runs + 1) * RUN_FAILURES,
+        dataset__in=enabled(),
+    )
+    for stream in failing:
+        details = {**stream_details(stream), "runs": stream.attempts // RUN_FAILURES}
+        yield Condition(Rule.STREAM_FAILING, str(stream.pk), stream.seller_id, details)
+
+
+def data_stale(now: datetime) -> Iterator[Condition]:
+    """Datasets whose last finished pass is older than their interval (the cabinet's own, or
+    the dataset's) times ALERTS_STALE_FACTOR: the data shown is older than it should be."""
+    datasets = enabled()
+    synced = STREAMS.filter(dataset__in=datasets, last_success_at__isnull=False)
+    for stream in synced:
+        every = stream.interval or datasets[stream.dataset].interval
+        if now - stream.last_success_at > every * settings.ALERTS_STALE_FACTOR:
+            details = {
+                **stream_details(stream),
+                "as_of": stream.last_success_at.isoformat(),
+                "interval_seconds": int(every.total_seconds()),
+            }
+            yield Condition(Rule.DATA_STALE, str(stream.pk), stream.seller_id, details)
+
+
+# --- Stocks ------------------------------------------------------------------------------------
+
+# A product's pace of sale is its units sold in this many last days, per day.
+SALES_WINDOW = timedelta(days=14)
+STOCK_DATASETS = ("stocks", "fbw_stocks")
+
+
+def stock_running_out(now: datetime) -> Iterator[Condition]:
+    """Products sold in the last 14 days whose stock on hand lasts at most ALERTS_STOCK_DAYS
+    at that pace. Only cabinets whose stocks have been synced: there, a size without a stock
+    row has none (a stocks pass removes the rows WB no longer lists)."""
+    stocked = SyncStream.objects.filter(
+        dataset__in=STOCK_DATASETS, last_success_at__isnull=False
+    ).values("seller_id")
+    sold = (
+        Sale.objects.filter(
+            seller_id__in=stocked,
+            is_return=False,
+            nm_id__isnull=False,
+            date__gte=now - SALES_WINDOW,
+            date__lte=now,
+        )
+        .values_list("seller_id", "nm_id")
+        .annotate(units=Count("pk"))
+    )
+    pace = {(seller_id, nm_id): units / SALES_WINDOW.days for seller_id, nm_id, units in sold}
+    if not pace:
+        return
+    on_hand = on_hand_of(pace)
+    low = {
+        key: per_day
+        for key, per_day in pace.items()
+        if on_hand[key] / per_day <= settings.ALERTS_STOCK_DAYS
+    }
+    names = product_names(low)
+    for (seller_id, nm_id), per_day in sorted(low.items()):
+        units = on_hand[seller_id, nm_id]
+        details = {
+            **names[seller_id, nm_id],
+            "nm_id": nm_id,
+            "stock": units,
+            "per_day": round(per_day, 2),
+            "days_left": round(units / per_day, 1),
+        }
+        yield Condition(Rule.STOCK_RUNNING_OUT, f"{seller_id}:{nm_id}", seller_id, details)
+
+
+def on_hand_of(products: dict[tuple[int, int], float]) -> defaultdict[tuple[int, int], int]:
+    """Units in stock (FBS and FBW) of each (seller, nmID), 0 for one with no stock row."""
+    sellers = {seller_id for seller_id, _nm_id in products}
+    nm_ids = {nm_id for _seller_id, nm_id in products}
+    rows = (
+        Stock.objects.filter(seller_id__in=sellers, nm_id__in=nm_ids)
+        .values_list("seller_id", "nm_id")
+        .annotate(units=Sum("quantity"))
+    )
+    on_hand: defaultdict[tuple[int, int], int] = defaultdict(int)
+    for seller_id, nm_id, units in rows:
+        on_hand[seller_id, nm_id] = max(units or 0, 0)
+    return on_hand
+
+
+def product_names(products: dict[tuple[int, int], float]) -> dict[tuple[int, int], dict]:
+    """What a message names each product by: its cabinet, vendor code and title."""
+    sellers = {
+        seller.pk: seller for seller in Seller.objects.filter(pk__in={s for s, _n in products})
+    }
+    cards = {
+        (card.seller_id, card.nm_id): card
+        for card in Product.objects.filter(
+            seller_id__in=sellers, nm_id__in={nm_id for _s, nm_id in products}
+        ).only("seller_id", "nm_id", "vendor_code", "title")
+    }
+    names = {}
+    for seller_id, nm_id in products:
+        seller, card = sellers[seller_id], cards.get((seller_id, nm_id))
+        names[seller_id, nm_id] = {
+            "sid": seller.sid,
+            "seller": seller.display_name,
+            "vendor_code": card.vendor_code if card else "",
+            "title": card.title if card else "",
+        }
+    return names
+
+
 RULES: dict[str, Callable[[datetime], Iterator[Condition]]] = {
     Rule.TOKEN_EXPIRING_30: tokens_expiring(Rule.TOKEN_EXPIRING_30, 30),
     Rule.TOKEN_EXPIRING_14: tokens_expiring(Rule.TOKEN_EXPIRING_14, 14),
     Rule.TOKEN_EXPIRING_3: tokens_expiring(Rule.TOKEN_EXPIRING_3, 3),
     Rule.TOKEN_FAILING: tokens_failing,
     Rule.REPORT_UNRECONCILED: reports_unreconciled,
+    Rule.STREAM_BLOCKED: streams_blocked,
+    Rule.STREAM_FAILING: streams_failing,
+    Rule.DATA_STALE: data_stale,
+    Rule.STOCK_RUNNING_OUT: stock_running_out,
+}
+
+# The area of a cabinet a user must see to hear of a rule's conditions there.
+AREAS: dict[str, Area] = {
+    Rule.TOKEN_EXPIRING_30: Area.TOKENS,
+    Rule.TOKEN_EXPIRING_14: Area.TOKENS,
+    Rule.TOKEN_EXPIRING_3: Area.TOKENS,
+    Rule.TOKEN_FAILING: Area.TOKENS,
+    Rule.REPORT_UNRECONCILED: Area.FINANCE,
+    Rule.STREAM_BLOCKED: Area.SYNC,
+    Rule.STREAM_FAILING: Area.SYNC,
+    Rule.DATA_STALE: Area.SYNC,
+    Rule.STOCK_RUNNING_OUT: Area.CATALOGUE,
 }
 
 

@@ -40,16 +40,21 @@ def is_weak_secret_key(key: str) -> bool:
     return len(key) < 50 or len(set(key)) < 5 or key.startswith(("django-insecure", "dev-"))
 
 
-def positive_seconds(name: str, *, default: float) -> float:
-    """A number of seconds from the environment: finite and above zero."""
+def positive_number(name: str, *, default: float, unit: str = "") -> float:
+    """A number from the environment (of `unit`, for the message): finite and above zero."""
     text = env.str(name, default=str(default))
     try:
         value = float(text)
     except ValueError:
         value = math.nan
     if not (math.isfinite(value) and value > 0):
-        raise ImproperlyConfigured(f"{name} must be a number of seconds above 0, not {text!r}.")
+        what = f"a number of {unit}" if unit else "a number"
+        raise ImproperlyConfigured(f"{name} must be {what} above 0, not {text!r}.")
     return value
+
+
+def positive_seconds(name: str, *, default: float) -> float:
+    return positive_number(name, default=default, unit="seconds")
 
 
 SECRET_KEY = production_secret("SECRET_KEY", dev_default="dev-insecure-" + "x" * 50)
@@ -368,6 +373,12 @@ EMAIL_TIMEOUT = 10  # seconds: a delivery job must not hang on a silent mail ser
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="wberp@localhost")
 # Where wberp is served (https://erp.example.com), for the links in e-mails and webhooks.
 ALERTS_SITE_URL = env.str("ALERTS_SITE_URL", default="")
+# A sync stream is alerted on after failing more than this many runs in a row.
+ALERTS_SYNC_FAILED_RUNS = int(positive_number("ALERTS_SYNC_FAILED_RUNS", default=3, unit="runs"))
+# A dataset's data is stale when its last pass is older than its interval times this.
+ALERTS_STALE_FACTOR = positive_number("ALERTS_STALE_FACTOR", default=3.0)
+# A selling product is alerted on when its stock lasts at most this many days.
+ALERTS_STOCK_DAYS = positive_number("ALERTS_STOCK_DAYS", default=7.0, unit="days")
 
 # --- Logging ----------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

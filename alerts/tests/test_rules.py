@@ -135,20 +135,16 @@ def test_a_user_who_chose_cabinets_hears_only_of_those(owner, subscribe, token_e
     assert AlertState.objects.filter(subject=str(other.pk)).exists()  # it fired, for nobody
 
 
-def test_a_cabinet_the_user_may_not_see_is_never_told(
-    owner, subscribe, token_expiring, monkeypatch
-):
-    import alerts.selectors
-    from sellers.models import Seller
+def test_a_cabinet_the_user_may_not_see_is_never_told(make_user, subscribe, token_expiring):
+    from access.models import CabinetGrant, Level
 
     mine, hidden = token_expiring(2, "Mine"), token_expiring(2, "Hidden")
-    monkeypatch.setattr(
-        alerts.selectors, "visible_sellers", lambda user: Seller.objects.filter(pk=mine.seller_id)
-    )
-    subscribe(owner, Rule.TOKEN_EXPIRING_3, sellers=[mine.seller, hidden.seller])
+    manager = make_user("manager", staff=True)
+    CabinetGrant.objects.create(seller=mine.seller, user=manager, tokens=Level.VIEW)
+    subscribe(manager, Rule.TOKEN_EXPIRING_3, sellers=[mine.seller, hidden.seller])
     with at(0):
         alerts_evaluate()
-    subjects = Notification.objects.filter(user=owner).values_list("state__subject", flat=True)
+    subjects = Notification.objects.filter(user=manager).values_list("state__subject", flat=True)
     assert list(subjects) == [str(mine.pk)]
 
 
