@@ -19,8 +19,10 @@ import logging
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_tasks import TaskResult, TaskResultStatus
+from django_tasks.base import Task
 from django_tasks.exceptions import TaskResultDoesNotExist
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
@@ -128,18 +130,38 @@ def queue_result(job: Job, result_id: str) -> TaskResult | None:
 
 
 def queue_result_mark_lost(job: Job, result_id: str, now: datetime) -> None:
-    """Mark a django-tasks-db row that a lost worker left RUNNING as failed.
-
-    Only for people and for pruning: the admin stops showing it as running, and
-    `prune_db_task_results` (which skips running rows) can remove it.
-    """
+    """Mark the django-tasks-db row of a job's run that a lost worker left RUNNING as failed."""
     if isinstance(job.task.get_backend(), DatabaseBackend):
-        DBTaskResult.objects.filter(id=result_id, status=TaskResultStatus.RUNNING).update(
-            status=TaskResultStatus.FAILED,
-            finished_at=now,
-            exception_class_path=WORKER_LOST,
-            traceback=WORKER_LOST_TRACEBACK,
-        )
+        queue_rows_mark_lost(DBTaskResult.objects.filter(id=result_id), now)
+
+
+def queue_task_mark_lost(task: Task, args: list, now: datetime) -> int:
+    """Mark the RUNNING django-tasks-db rows of `task` called with `args` as failed (for a
+    caller that knows a run by its arguments, not its id); how many there were."""
+    if not isinstance(task.get_backend(), DatabaseBackend):
+        return 0
+    running = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, task_path=task.module_path
+    )
+    # Few rows are running at a time (one a worker): match the arguments here, the same way on
+    # every database, rather than in a JSON lookup.
+    lost = [row.id for row in running.only("id", "args_kwargs") if row.args_kwargs["args"] == args]
+    return queue_rows_mark_lost(DBTaskResult.objects.filter(id__in=lost), now)
+
+
+def queue_rows_mark_lost(rows: QuerySet[DBTaskResult], now: datetime) -> int:
+    """Mark queue rows that a lost worker left RUNNING as failed (`jobs.WorkerLost`).
+
+    Only for people and for pruning: the admin and the metrics stop counting them as running,
+    and `prune_db_task_results` (which skips running rows) can remove them. The truth of the
+    work is in wberp's own tables either way.
+    """
+    return rows.filter(status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=now,
+        exception_class_path=WORKER_LOST,
+        traceback=WORKER_LOST_TRACEBACK,
+    )
 
 
 # --- What workers report (django-tasks signals; see receivers.py) ----------------------------

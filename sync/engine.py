@@ -35,6 +35,7 @@ from gateway import budget
 from gateway.data import Fetch, fetched_page
 from gateway.errors import ChecksPaused, RateBudgetExhausted, TooBusy
 from gateway.messages import error_detail
+from jobs.services import queue_task_mark_lost
 from sellers.models import Seller
 from tokens.models import WBToken
 from wbapi.errors import RateLimited, WBError
@@ -110,6 +111,7 @@ def claim(stream: SyncStream, now: datetime) -> bool:
     if stream.lease_until is not None:  # its task was lost: read the page again
         logger.warning("Sync %s: a task was lost (its lease ran out); reading on", stream)
         SyncRun.objects.filter(pk=stream.run_id).update(lost=F("lost") + 1)
+        task_mark_lost(stream, now)
         lease_and_enqueue(stream, at=now)
         return True
     dataset = dataset_named(stream.dataset)
@@ -152,6 +154,14 @@ def pass_start(
     stream.run = SyncRun.objects.create(
         stream=stream, trigger=trigger, started_at=now, full=stream.pass_full, requested_by=by
     )
+
+
+def task_mark_lost(stream: SyncStream, now: datetime) -> None:
+    """The queue's row of the task that held the stream's lease, if a lost worker left it
+    RUNNING, is marked failed (the queue itself never would)."""
+    from .tasks import sync_stream_page  # the tasks module imports this one
+
+    queue_task_mark_lost(sync_stream_page, [stream.pk, stream.lease_id], now)
 
 
 def lease_and_enqueue(stream: SyncStream, *, at: datetime) -> None:

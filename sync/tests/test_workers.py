@@ -17,12 +17,16 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import translation
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from catalog.tests.conftest import CATALOGUE_DATASETS
 from catalog.tests.truth import stored, truth
 from conftest import TEST_RATE_SPEED
+from jobs.services import WORKER_LOST
 from jobs.testing import WorkerProcesses
 from sync.models import SyncRun, SyncStream
+from sync.tasks import sync_stream_page
 from sync.testing import streams_settled
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -105,6 +109,10 @@ def test_a_worker_killed_at_ten_moments_loses_nothing(catalogue_seller, wb, sync
     runs = SyncRun.objects.all()
     assert [run.outcome for run in runs] == [SyncRun.Outcome.SUCCEEDED] * 5
     assert sum(run.lost for run in runs) >= 1
+    # The queue's rows of the killed tasks say so, none of them stays RUNNING.
+    pages = DBTaskResult.objects.filter(task_path=sync_stream_page.module_path)
+    assert not pages.filter(status=TaskResultStatus.RUNNING).exists()
+    assert pages.filter(exception_class_path=WORKER_LOST).exists()
 
 
 @pytest.mark.parametrize("count", [2, 4])
