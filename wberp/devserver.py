@@ -19,6 +19,7 @@ task short, which is safe: the job's lease runs out and the task is run again.
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -42,6 +43,8 @@ POLL = 0.1
 # ticks often, so that a pasted token's cabinet starts syncing at once.
 DEMO_SPEED = "20"
 DEMO_TICK_SECONDS = "2"
+# A token's name is at most this long (tokens.WBToken.name).
+NAME_LENGTH = 100
 
 
 class Output:
@@ -227,9 +230,7 @@ def serve(args: argparse.Namespace, output: Output) -> int:
     if args.emulator_port:
         if not start_emulator(runner, args.emulator_port):
             return runner.finish()
-        env["WB_API_BASE_URL"] = f"http://127.0.0.1:{args.emulator_port}/{{host}}"
-        env["WB_RATE_SPEED"] = DEMO_SPEED
-        env["JOBS_TICK_SECONDS"] = DEMO_TICK_SECONDS
+        env = emulator_env(args.emulator_port)
     output.line(
         RUNNER,
         f"wberp is at http://{args.host}:{args.port}/: log in as the superuser above, "
@@ -251,7 +252,44 @@ def start_emulator(runner: Runner, port: int) -> bool:
     sys.stdout.flush()
     subprocess.run((*EMULATOR, "demo-tokens"), check=False)
     print(flush=True)
+    add_demo_cabinets(runner.output, port)
     return True
+
+
+def add_demo_cabinets(output: Output, port: int) -> None:
+    """Store each demo token not stored yet, validated with the emulator as one pasted into
+    the token page would be, so that the demo's cabinets are there and syncing from the start."""
+    listing = subprocess.run(
+        (*EMULATOR, "demo-tokens", "--json"), capture_output=True, text=True, check=False
+    )
+    demo_tokens = json.loads(listing.stdout) if listing.returncode == 0 else []
+    env = {**os.environ, **emulator_env(port)}
+    added = 0
+    for token in demo_tokens:
+        name = f"{token['seller']}: {token['name']}"[:NAME_LENGTH]
+        result = subprocess.run(
+            (*MANAGE, "wb_tokens", "add", "--name", name),
+            input=token["token"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        if result.returncode == 0:
+            added += 1
+        else:  # stored by an earlier demo, most often: the command says so
+            said = result.stderr.strip().splitlines() or [f"status {result.returncode}"]
+            output.line(RUNNER, f"demo token {name!r} not added: {said[-1]}")
+    output.line(RUNNER, f"demo cabinets: {added} of {len(demo_tokens)} demo tokens added now")
+
+
+def emulator_env(port: int) -> dict[str, str]:
+    """What the app's processes need to talk to the demo's emulator, at the demo's speed."""
+    return {
+        "WB_API_BASE_URL": f"http://127.0.0.1:{port}/{{host}}",
+        "WB_RATE_SPEED": DEMO_SPEED,
+        "JOBS_TICK_SECONDS": DEMO_TICK_SECONDS,
+    }
 
 
 def port_number(text: str) -> int:

@@ -7,13 +7,16 @@ own, against a migrated SQLite file, in DEBUG so that both children run autorelo
 
 import os
 import re
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +29,8 @@ from .production import HOST, free_port
 
 TIMEOUT = 60.0
 STARTED = re.compile(r"^devserver \| started (\w+) \(pid (\d+)\)", re.MULTILINE)
+# A copy of the database as migrated, before any test's demo stored tokens in it.
+PRISTINE = "migrated.sqlite3"
 WORKER_STARTED = re.compile(r"^worker +\| .*Starting worker", re.MULTILINE)
 
 
@@ -57,6 +62,7 @@ def database(tmp_path_factory) -> Path:
         check=True,
         timeout=120,
     )
+    shutil.copyfile(path, home / PRISTINE)
     return path
 
 
@@ -193,3 +199,18 @@ def test_a_port_that_is_no_port_is_refused_plainly(run_devserver, port):
     assert run.process.wait(timeout=TIMEOUT) == 2
     assert "a port is a number from 1 to 65535" in run.output()
     assert "Traceback" not in run.output()
+
+
+def test_the_demo_starts_with_its_cabinets_stored_and_validated(run_devserver, database, tmp_path):
+    own = tmp_path / "demo.sqlite3"
+    shutil.copyfile(database.parent / PRISTINE, own)  # without another demo's tokens
+    run = run_devserver(
+        "--emulator-port", str(free_port()), env={"DATABASE_URL": f"sqlite:///{own}"}
+    )
+    run.wait_until_serving({"wb", "web", "worker"})
+    assert "demo cabinets: 6 of 6 demo tokens added now" in run.output()
+    with closing(sqlite3.connect(own)) as db:
+        sellers = {name for (name,) in db.execute("SELECT name FROM sellers_seller")}
+        statuses = [status for (status,) in db.execute("SELECT status FROM tokens_wbtoken")]
+    assert sellers == {"ООО «Демо Маркет»", "ИП Соколова А. В.", "ООО «Светлая кухня»"}
+    assert statuses == ["valid"] * 6
