@@ -4,7 +4,8 @@ A pass has two phases, a WB request a page:
 
 1. *list*: the headers of the weekly reports from the cursor's day to today, with WB's
    totals (a short page is the last). A report not stored before, or whose header WB has made
-   newer (a later `createDate`) than its stored rows, is due: WB published or revised it.
+   newer (a later `createDate`) than its stored rows, is due: WB published or revised it; so
+   is one whose totals changed with the same `createDate` (WB revised it the same day).
 2. *rows*: if any report is due, the rows of the reports from the first due one's period to
    the last one's, from `rrdId` 0 until WB answers 204. Storing a revised report's rows
    removes those of its earlier version (finance.services).
@@ -167,7 +168,7 @@ def due_period(seller: Seller, since: date) -> tuple[date, date] | None:
     """The days from the first report due (new, or revised since its rows were read) to the
     last one's, among the reports of the list since `since`; None when none is."""
     due = Report.objects.filter(seller=seller, period=PERIOD, date_to__gte=since).filter(
-        Q(rows_created__isnull=True) | Q(create_date__gt=F("rows_created"))
+        Q(rows_created__isnull=True) | Q(create_date__gt=F("rows_created")) | Q(rows_outdated=True)
     )
     span = due.aggregate(first=Min("date_from"), last=Max("date_to"))
     return None if span["first"] is None else (span["first"], span["last"])

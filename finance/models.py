@@ -54,6 +54,11 @@ class Report(models.Model):
     rows_count = models.IntegerField(_("rows"), default=0, db_default=0)
     # The creation date of the stored rows: older than `create_date` once WB revised it.
     rows_created = models.DateField(_("rows created"), null=True, blank=True)
+    # WB's list gave other totals for the same createDate as the stored rows: WB revised the
+    # report the same day. It is read again, and its first rows read replace the stored ones.
+    rows_outdated = models.BooleanField(
+        _("revised since its rows were read"), default=False, db_default=False
+    )
 
     class Meta:
         verbose_name = _("finance report")

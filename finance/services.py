@@ -13,7 +13,7 @@ from wbapi.methods import finance
 from wberp.records import record_fields, rows_of
 
 from .models import Report, ReportRow
-from .reconciliation import RETURN, ZERO
+from .reconciliation import RETURN, TOTALS, ZERO
 
 HEADER_FIELDS = record_fields(Report, finance.ReportHeader)
 ROW_FIELDS = record_fields(ReportRow, finance.ReportRow)
@@ -32,11 +32,40 @@ def report_headers_store(
     period: str,
     counts: Counts | None = None,
 ) -> Counts:
-    """Insert or update the headers WB's list of reports gave; what was written."""
+    """Insert or update the headers WB's list of reports gave; what was written. A report
+    whose rows WB has revised the same day they were read is marked to be read again."""
     counts = counts if counts is not None else Counts()
+    _mark_revised_same_day(seller, records)
     rows = rows_of(records, HEADER_FIELDS, seller_id=seller.pk, period=period, listed=True)
     upsert(Report, rows, keys=KEYS, counts=counts)
     return counts
+
+
+# The header's figures WB changes when it revises a report.
+REVISED_TOTALS = (*TOTALS, "bank_payment_sum")
+
+
+def _mark_revised_same_day(seller: Seller, records: Sequence[finance.ReportHeader]) -> None:
+    """Reports whose stored rows the list now contradicts: listed before, their rows read,
+    the same createDate as those rows, but other totals. WB revised them the same day, so the
+    createDate cannot tell (a revision on a later day has a later createDate and is found by
+    it). Such a report's rows are marked outdated: it is due again (finance.datasets), and the
+    first rows read of it replace them."""
+    incoming = {record.report_id: record for record in records}
+    stored = Report.objects.filter(
+        seller=seller, report_id__in=incoming, listed=True, rows_created__isnull=False
+    ).only("report_id", "rows_created", *REVISED_TOTALS)
+    revised = [
+        report.report_id
+        for report in stored
+        if report.rows_created == incoming[report.report_id].create_date
+        and any(
+            getattr(report, name) != getattr(incoming[report.report_id], name)
+            for name in REVISED_TOTALS
+        )
+    ]
+    if revised:
+        Report.objects.filter(seller=seller, report_id__in=revised).update(rows_outdated=True)
 
 
 @transaction.atomic
@@ -50,7 +79,8 @@ def report_rows_store(
     """Store report rows by rrdId; what was written.
 
     A report met for the first time gets a header from its rows. Rows of a report with a
-    later createDate than those stored are a revision of it: the earlier version's rows go.
+    later createDate than those stored are a revision of it, as are the first rows of one
+    the list marked revised the same day: the earlier version's rows go.
     """
     counts = counts if counts is not None else Counts()
     if not records:
@@ -100,6 +130,11 @@ def _drop_earlier_versions(seller: Seller, versions: dict[int, finance.ReportRow
     for report_id, record in versions.items():
         if record.create_date is not None:
             earlier |= Q(report_id=report_id, create_date__lt=record.create_date)
+    outdated = Report.objects.filter(seller=seller, report_id__in=versions, rows_outdated=True)
+    if outdated_ids := list(outdated.values_list("report_id", flat=True)):
+        earlier |= Q(report_id__in=outdated_ids)
+        # Replaced once: the next batches' rows of these reports are of the new version.
+        outdated.update(rows_outdated=False)
     if not earlier:
         return 0
     deleted, _ = ReportRow.objects.filter(earlier, seller=seller).delete()

@@ -108,6 +108,37 @@ def test_a_revised_report_replaces_its_earlier_rows(wb_cabinet):
     assert report.create_date == (wb_cabinet.wb.now() + timedelta(hours=3)).date()
 
 
+def test_a_report_revised_the_same_day_is_marked_by_the_list_and_replaced_batch_by_batch(
+    wb_cabinet,
+):
+    sync_headers(wb_cabinet)
+    sync_rows(wb_cabinet)
+    report = Report.objects.filter(seller=wb_cabinet.seller).order_by("date_from").last()
+    report_summaries_update(seller=wb_cabinet.seller, report_ids=[report.report_id])
+    report.refresh_from_db()
+    assert report.rows_created == report.create_date  # published and read the same day
+    sync_headers(wb_cabinet)  # the same totals again: nothing to read again
+    report.refresh_from_db()
+    assert not report.rows_outdated
+    wb_cabinet.wb.advance_clock(timedelta(hours=1))
+    wb_cabinet.wb.revise_report(wb_cabinet.sid, report.report_id)
+    sync_headers(wb_cabinet)
+    report.refresh_from_db()
+    assert report.rows_outdated and report.create_date == report.rows_created
+    period = ReportRowsCursor(report.date_from, report.date_to, limit=ROWS_PER_PAGE)
+    records, _ = wb_cabinet.records(REPORT_ROWS, period)
+    removed = 0
+    for start in range(0, len(records), 100):  # a page's batches, one after another
+        batch = records[start : start + 100]
+        removed += report_rows_store(
+            seller=wb_cabinet.seller, records=batch, period="weekly"
+        ).removed
+    assert stored_rows(wb_cabinet.seller) == true_rows(wb_cabinet)
+    assert removed > 0
+    report.refresh_from_db()
+    assert not report.rows_outdated
+
+
 def test_money_is_stored_to_the_kopeck(wb_cabinet):
     records, _ = wb_cabinet.records(REPORT_ROWS, EVERY_REPORT)
     report_rows_store(seller=wb_cabinet.seller, records=records, period="weekly")

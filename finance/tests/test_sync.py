@@ -1,16 +1,20 @@
 """The sync of finance reports: headers and rows equal WB's ground truth over several rrdId
-pages; a revised report replaces its rows; nothing published is one 204-free list request;
-a token without Finance blocks only the finance stream, with a reason."""
+pages; a revised report replaces its rows, even one revised the same day it was read; nothing
+published is one 204-free list request; a token without Finance blocks only the finance
+stream, with a reason."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from finance.models import Report, ReportRow
+from finance.reconciliation import reconcile
 from sync.models import SyncStream
 from sync.services import sync_now
 from sync.testing import run_sync
+from wbapi.moscow import MOSCOW
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ROWS_PAGE = 700
@@ -86,6 +90,40 @@ def test_a_revised_report_replaces_its_rows_on_the_next_pass(finance_seller, wb)
     assert stored_rows(seller) == true_rows(wb, seller, since)
     report.refresh_from_db()
     assert report.rows_created == report.create_date
+
+
+def last_monday_morning() -> datetime:
+    """10:00 in Moscow on the latest Monday gone: last week's report was published today."""
+    now = timezone.now().astimezone(MOSCOW)
+    monday = now.replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=now.weekday())
+    return monday if monday <= now else monday - timedelta(weeks=1)
+
+
+def test_a_report_revised_the_same_day_it_was_read_is_read_again(finance_seller, wb):
+    wb.freeze_clock(last_monday_morning())
+    seller = finance_seller()
+    run_sync()
+    report = Report.objects.filter(seller=seller).order_by("date_from").last()
+    assert report.create_date == wb.now().astimezone(MOSCOW).date() == report.rows_created
+    earlier = rrd_ids(report)
+    storage = report.paid_storage_sum
+    wb.advance_clock(timedelta(hours=2))
+    wb.revise_report(seller.sid, report.report_id)  # createDate: today, as before
+    sync_now(seller=seller, dataset="finance")
+    run_sync()
+    report.refresh_from_db()
+    assert report.create_date == report.rows_created and not report.rows_outdated
+    assert report.paid_storage_sum != storage  # WB's list gave the revised totals
+    now = rrd_ids(report)
+    assert now and not now & earlier
+    since = Report.objects.filter(seller=seller).order_by("date_to").first().date_to
+    assert stored_rows(seller) == true_rows(wb, seller, since)
+    assert reconcile(report, shown=0).totals_ok
+    # Read again once: the next pass finds nothing due and asks for the list only.
+    sent = len(wb.request_log)
+    sync_now(seller=seller, dataset="finance")
+    run_sync()
+    assert requests_to(wb, LIST, after=sent) == 1 and requests_to(wb, DETAILED, after=sent) == 0
 
 
 def test_a_cabinet_without_reports_yet_asks_once_and_stores_nothing(finance_seller, wb):
