@@ -1,4 +1,4 @@
-"""Seller cabinet pages: the list of cabinets and each cabinet's page."""
+"""Seller cabinet pages: the list of cabinets and each cabinet's page, its dashboard."""
 
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
@@ -9,6 +9,8 @@ from django.views.decorators.http import require_GET
 
 from access.models import Area
 from access.selectors import may_access, visible_sellers
+from dashboards.presentation import SALES_NOTE, cabinet_dashboard
+from dashboards.views import period_form
 
 from .coverage import coverage_of
 from .selectors import seller_tokens, sellers_with_tokens
@@ -34,8 +36,19 @@ def seller_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 @can_view
 def seller_detail(request: HttpRequest, sid: str) -> HttpResponse:
+    """The cabinet's dashboard for a period, then what it is and its tokens."""
     seller = get_object_or_404(visible_sellers(request.user), sid=sid)
+    form = period_form(request)
+    dashboard = cabinet_dashboard(request.user, seller, form.chosen(), form.cover_days())
     shows_tokens = may_access(request.user, seller, Area.TOKENS)
     tokens = list(seller_tokens(seller, request.user)) if shows_tokens else []
-    context = {"seller": seller, "shows_tokens": shows_tokens, "tokens": tokens}
-    return render(request, "sellers/detail.html", {**context, "coverage": coverage_of(tokens)})
+    context = {
+        "seller": seller,
+        "form": form,
+        "dashboard": dashboard,
+        "sales_note": SALES_NOTE,
+        "shows_tokens": shows_tokens,
+        "tokens": tokens,
+        "coverage": coverage_of(tokens),
+    }
+    return render(request, "sellers/detail.html", context)

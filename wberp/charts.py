@@ -1,9 +1,11 @@
-"""Charts drawn on the server: the geometry of an SVG bar chart, which a template renders.
+"""Charts drawn on the server: the geometry of SVG bar and line charts, which templates
+render (includes/bar_chart.html, includes/line_chart.html).
 
 No JavaScript and no inline style (the CSP allows neither): the template places the shapes this
 module computes, its classes take their colours from the admin's CSS variables (so dark mode
-works), each bar has a <title> as its tooltip, and the figure carries a text summary for
-screen readers.
+works), each bar or point has a <title> as its tooltip, and the figure carries a text summary
+for screen readers. Both kinds share one frame: a y scale from zero to a round ceiling, and
+one slot per point along x, labelled at most X_LABELS times.
 """
 
 from dataclasses import dataclass
@@ -63,43 +65,128 @@ def nice_ceiling(value: float) -> float:
     return next(step * power for step in (1, 2, 5, 10) if step * power >= value)
 
 
+@dataclass(frozen=True)
+class Frame:
+    """Where values go: y from zero (the baseline) to `top`, one slot of x per point."""
+
+    top: float
+    slot: float
+    plot_height: float = HEIGHT - BOTTOM - TOP
+
+    def y_of(self, value: float) -> float:
+        return round(TOP + self.plot_height * (1 - value / self.top), 2)
+
+    def height_of(self, value: float) -> float:
+        return round(self.plot_height * value / self.top, 2)
+
+    def centre_of(self, index: int) -> float:
+        return round(LEFT + (index + 0.5) * self.slot, 2)
+
+    def y_ticks(self, number) -> list[Tick]:
+        values = [self.top * step / Y_TICKS for step in range(Y_TICKS + 1)]
+        return [Tick(self.y_of(value), number(tick_value(value))) for value in values]
+
+
+def frame_of(values: list, slots: int) -> Frame:
+    """The frame of `values` (None for a gap) drawn in `slots` slots."""
+    top = nice_ceiling(float(max((v for v in values if v is not None), default=0)))
+    return Frame(top=top, slot=(WIDTH - RIGHT - LEFT) / max(slots, 1))
+
+
 def bar_chart(points: list[Point], *, number=str) -> BarChart:
     """The bars, axis ticks and labels of `points`, left to right; `number` formats the y axis."""
-    values = [point.value for point in points if point.value is not None]
-    top = nice_ceiling(float(max(values, default=0)))
-    plot_height = HEIGHT - BOTTOM - TOP
-    slot = (WIDTH - RIGHT - LEFT) / max(len(points), 1)
-    gap = min(2.0, slot * 0.2)
-
-    def y_of(value: float) -> float:
-        return TOP + plot_height * (1 - value / top)
-
+    frame = frame_of([point.value for point in points], len(points))
+    gap = min(2.0, frame.slot * 0.2)
     bars = [
         Bar(
-            x=round(LEFT + index * slot + gap / 2, 2),
-            y=round(y_of(float(point.value)), 2),
-            width=round(slot - gap, 2),
-            height=round(plot_height * float(point.value) / top, 2),
+            x=round(LEFT + index * frame.slot + gap / 2, 2),
+            y=frame.y_of(float(point.value)),
+            width=round(frame.slot - gap, 2),
+            height=frame.height_of(float(point.value)),
             tooltip=point.tooltip,
         )
         for index, point in enumerate(points)
         if point.value is not None
     ]
-    y_ticks = [
-        Tick(round(y_of(top * step / Y_TICKS), 2), number(tick_value(top * step / Y_TICKS)))
-        for step in range(Y_TICKS + 1)
-    ]
-    return BarChart(bars=bars, y_ticks=y_ticks, x_ticks=x_ticks(points, slot))
+    return BarChart(bars=bars, y_ticks=frame.y_ticks(number), x_ticks=x_ticks(points, frame))
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line: its name (for the legend) and its points, one per slot, as every series of
+    the chart has."""
+
+    name: str
+    points: list[Point]
+
+
+@dataclass(frozen=True)
+class Dot:
+    x: float
+    y: float
+    tooltip: str
+
+
+@dataclass(frozen=True)
+class Line:
+    name: str
+    index: int  # picks its colour (chart-line-0, chart-line-1, …)
+    path: str  # SVG path data: a run of points a segment, broken where a value is missing
+    dots: list[Dot]
+
+
+@dataclass(frozen=True)
+class LineChart:
+    lines: list[Line]
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    right: int = WIDTH - RIGHT
+    baseline: int = HEIGHT - BOTTOM
+    label_y: int = HEIGHT - 8
+
+    @property
+    def empty(self) -> bool:
+        return not any(line.dots for line in self.lines)
+
+
+def line_chart(series: list[Series], *, number=str) -> LineChart:
+    """Lines through each series' points, left to right, on one y scale; `number` formats
+    the y axis. A missing value (None) breaks its line rather than drawing it at zero."""
+    slots = max((len(one.points) for one in series), default=0)
+    frame = frame_of([point.value for one in series for point in one.points], slots)
+    lines = []
+    for index, one in enumerate(series):
+        dots = [
+            (position, Dot(frame.centre_of(position), frame.y_of(float(p.value)), p.tooltip))
+            for position, p in enumerate(one.points)
+            if p.value is not None
+        ]
+        lines.append(Line(one.name, index, line_path(dots), [dot for _, dot in dots]))
+    points = series[0].points if series else []
+    return LineChart(lines=lines, y_ticks=frame.y_ticks(number), x_ticks=x_ticks(points, frame))
+
+
+def line_path(dots: list[tuple[int, Dot]]) -> str:
+    """SVG path data through the dots; a new segment ("M") after each gap in positions."""
+    parts, previous = [], None
+    for position, dot in dots:
+        move = "L" if previous is not None and position == previous + 1 else "M"
+        parts.append(f"{move}{dot.x} {dot.y}")
+        previous = position
+    return " ".join(parts)
 
 
 def tick_value(value: float) -> int | float:
     return int(value) if float(value).is_integer() else round(value, 2)
 
 
-def x_ticks(points: list[Point], slot: float) -> list[Tick]:
+def x_ticks(points: list[Point], frame: Frame) -> list[Tick]:
     """Evenly spaced labels, the first and the last among them."""
     if not points:
         return []
     count = min(len(points), X_LABELS)
     indexes = sorted({round(i * (len(points) - 1) / max(count - 1, 1)) for i in range(count)})
-    return [Tick(round(LEFT + (i + 0.5) * slot, 2), points[i].label) for i in indexes]
+    return [Tick(frame.centre_of(i), points[i].label) for i in indexes]
