@@ -3,24 +3,15 @@ change their own settings on their settings page. Nothing is deleted by hand: a 
 row is what keeps it from firing again."""
 
 from django.contrib import admin
-from django.http import HttpRequest
 
 from access.admin_scope import CabinetScopedAdmin
+from wberp.readonly_admin import ReadOnlyAdminMixin
 
 from .models import AlertState, Delivery
 
 
-class AlertRecordAdmin(CabinetScopedAdmin):
+class AlertRecordAdmin(ReadOnlyAdminMixin, CabinetScopedAdmin):
     cabinet_area = None  # an alert is of a cabinet seen in any area
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(AlertState)

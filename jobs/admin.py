@@ -6,15 +6,16 @@ shows its stored schedule key.
 """
 
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+
+from wberp.readonly_admin import ReadOnlyAdminMixin
 
 from .models import PeriodicJob
 from .registry import registered_jobs
 
 
 @admin.register(PeriodicJob)
-class PeriodicJobAdmin(admin.ModelAdmin):
+class PeriodicJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "schedule_text",
@@ -39,15 +40,6 @@ class PeriodicJobAdmin(admin.ModelAdmin):
         "last_error",
     )
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("schedule"))
     def schedule_text(self, row: PeriodicJob) -> str:
