@@ -135,18 +135,13 @@ def queue_result_mark_lost(job: Job, result_id: str, now: datetime) -> None:
         queue_rows_mark_lost(DBTaskResult.objects.filter(id=result_id), now)
 
 
-def queue_task_mark_lost(task: Task, args: list, now: datetime) -> int:
-    """Mark the RUNNING django-tasks-db rows of `task` called with `args` as failed (for a
-    caller that knows a run by its arguments, not its id); how many there were."""
+def queue_task_mark_lost(task: Task, *, started_before: datetime, now: datetime) -> int:
+    """Mark the django-tasks-db rows of `task` RUNNING since before `started_before` as failed,
+    for a task that never runs that long unless its worker was lost; how many there were."""
     if not isinstance(task.get_backend(), DatabaseBackend):
         return 0
-    running = DBTaskResult.objects.filter(
-        status=TaskResultStatus.RUNNING, task_path=task.module_path
-    )
-    # Few rows are running at a time (one a worker): match the arguments here, the same way on
-    # every database, rather than in a JSON lookup.
-    lost = [row.id for row in running.only("id", "args_kwargs") if row.args_kwargs["args"] == args]
-    return queue_rows_mark_lost(DBTaskResult.objects.filter(id__in=lost), now)
+    rows = DBTaskResult.objects.filter(task_path=task.module_path, started_at__lt=started_before)
+    return queue_rows_mark_lost(rows, now)
 
 
 def queue_rows_mark_lost(rows: QuerySet[DBTaskResult], now: datetime) -> int:

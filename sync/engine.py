@@ -90,6 +90,16 @@ def streams_ensure(*, now: datetime) -> int:
     return len(missing)
 
 
+def tasks_mark_lost(*, now: datetime | None = None) -> int:
+    """The tick's step: the queue's rows of page tasks RUNNING for longer than a lease, which
+    no page takes unless its worker was lost (killed, even after its page was committed), are
+    marked failed: django-tasks-db would show them running for ever. How many there were."""
+    from .tasks import sync_stream_page  # the tasks module imports this one
+
+    now = now or timezone.now()
+    return queue_task_mark_lost(sync_stream_page, started_before=now - lease_length(), now=now)
+
+
 def streams_claim_due(*, now: datetime | None = None) -> int:
     """The tick's step: lease each due stream (and each whose lease ran out) and enqueue its
     task; how many were enqueued."""
@@ -111,7 +121,6 @@ def claim(stream: SyncStream, now: datetime) -> bool:
     if stream.lease_until is not None:  # its task was lost: read the page again
         logger.warning("Sync %s: a task was lost (its lease ran out); reading on", stream)
         SyncRun.objects.filter(pk=stream.run_id).update(lost=F("lost") + 1)
-        task_mark_lost(stream, now)
         lease_and_enqueue(stream, at=now)
         return True
     dataset = dataset_named(stream.dataset)
@@ -154,14 +163,6 @@ def pass_start(
     stream.run = SyncRun.objects.create(
         stream=stream, trigger=trigger, started_at=now, full=stream.pass_full, requested_by=by
     )
-
-
-def task_mark_lost(stream: SyncStream, now: datetime) -> None:
-    """The queue's row of the task that held the stream's lease, if a lost worker left it
-    RUNNING, is marked failed (the queue itself never would)."""
-    from .tasks import sync_stream_page  # the tasks module imports this one
-
-    queue_task_mark_lost(sync_stream_page, [stream.pk, stream.lease_id], now)
 
 
 def lease_and_enqueue(stream: SyncStream, *, at: datetime) -> None:

@@ -10,24 +10,31 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.utils import translation
+from django.utils import timezone, translation
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from catalog.tests.conftest import CATALOGUE_DATASETS
 from catalog.tests.truth import stored, truth
 from conftest import TEST_RATE_SPEED
+from finance.models import Report, ReportRow
 from jobs.services import WORKER_LOST
 from jobs.testing import WorkerProcesses
+from sales.models import Order
+from sync.engine import streams_ensure
 from sync.models import SyncRun, SyncStream
+from sync.services import sync_backfill
 from sync.tasks import sync_stream_page
 from sync.testing import streams_settled
+from wbapi.moscow import parse_moment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,6 +45,8 @@ PAGE_BOUNDS = {
     "WB_API_DATA_DEADLINE": "8",
     "SYNC_LEASE_SECONDS": "10",
 }
+# Pages of the backfill test: small, so that its backfills take many.
+BACKFILL_PAGE_ROWS = 200
 SHORT_BOUNDS = {
     "WB_API_DATA_READ_TIMEOUT": "2",
     "WB_API_DATA_DEADLINE": "2.5",
@@ -109,10 +118,54 @@ def test_a_worker_killed_at_ten_moments_loses_nothing(catalogue_seller, wb, sync
     runs = SyncRun.objects.all()
     assert [run.outcome for run in runs] == [SyncRun.Outcome.SUCCEEDED] * 5
     assert sum(run.lost for run in runs) >= 1
-    # The queue's rows of the killed tasks say so, none of them stays RUNNING.
+    # The queue's rows of the killed tasks come to say so, once they have run for a lease.
     pages = DBTaskResult.objects.filter(task_path=sync_stream_page.module_path)
-    assert not pages.filter(status=TaskResultStatus.RUNNING).exists()
+    running = pages.filter(status=TaskResultStatus.RUNNING)
+    pool.wait_for(lambda: not running.exists(), "the killed tasks' rows to be marked lost")
     assert pages.filter(exception_class_path=WORKER_LOST).exists()
+
+
+def test_a_worker_killed_at_ten_moments_of_a_backfill_loses_nothing(
+    make_token, wb, sync_workers, settings
+):
+    """The orders of WB's 90 days and every finance report of 30 weeks, read by backfills that a
+    SIGKILL interrupts ten times: the tables end equal to WB's, no stream stays leased."""
+    settings.SYNC_DATASETS = ["orders", "finance"]
+    wb.freeze_clock()
+    seller = make_token("Backfill", seller_name="Backfill", categories="statistics,finance").seller
+    wb.configure(seller.sid, products=20, orders_per_day=20, page_rows=BACKFILL_PAGE_ROWS)
+    streams_ensure(now=timezone.now())
+    since = timezone.localdate() - timedelta(weeks=30)
+    for dataset in ("orders", "finance"):
+        sync_backfill(seller=seller, dataset=dataset, since=since)
+    pool = sync_workers(
+        **SHORT_BOUNDS,
+        SYNC_DATASETS="orders,finance",
+        WB_STATISTICS_PAGE_ROWS=str(BACKFILL_PAGE_ROWS),
+        WB_FINANCE_PAGE_ROWS=str(BACKFILL_PAGE_ROWS),
+    )
+    for moment in range(10):
+        worker = pool.start()
+        target = 2 * (moment + 1)
+        pool.wait_for(lambda t=target: pages_stored() >= t, f"page {target}")
+        time.sleep(0.011 * moment)  # at another point of the next page each time
+        pool.kill(worker)
+    pool.start()
+    pool.wait_for(settled_and_released, "the backfills to end after the kills")
+    orders = Order.objects.filter(seller=seller)
+    assert set(orders.values_list("srid", "last_change_date", "is_cancel")) == {
+        (row["srid"], parse_moment(row["lastChangeDate"]), row["isCancel"])
+        for row in wb.truth(seller.sid, "orders")
+    }
+    reports = {row["reportId"] for row in wb.truth(seller.sid, "finance_reports")}
+    stored_reports = set(Report.objects.filter(seller=seller).values_list("report_id", flat=True))
+    assert stored_reports == reports and len(reports) > 12  # more than an ordinary pass reads
+    assert set(ReportRow.objects.filter(seller=seller).values_list("rrd_id", "for_pay")) == {
+        (row["rrdId"], Decimal(row["forPay"]))
+        for row in wb.truth(seller.sid, "finance_rows")
+        if row["reportId"] in reports
+    }
+    assert sum(SyncRun.objects.values_list("lost", flat=True)) >= 1
 
 
 @pytest.mark.parametrize("count", [2, 4])
