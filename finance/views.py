@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET
 from access.models import Area
 from access.selectors import visible_sellers
 from sales.freshness import freshness_of
-from sales.selectors import BIGINT_MAX, window
-from sales.views import page_number
+from sales.selectors import BIGINT_MAX
+from wberp.paging import offset_page, page_number
 
 from .models import Report
 from .reconciliation import reconcile
@@ -36,7 +36,11 @@ def report_list(request: HttpRequest, sid: str) -> HttpResponse:
         "seller": seller,
         "period": period,
         "periods": Report.Period.choices,
-        "window": window(reports_of(seller, period), page_number(request), REPORTS_PAGE),
+        "page": offset_page(
+            reports_of(seller, period),
+            number=page_number(request.GET.get("page")),
+            size=REPORTS_PAGE,
+        ),
         "freshness": freshness_of(seller, "finance"),
     }
     return render(request, "finance/reports.html", context)
@@ -62,7 +66,7 @@ def report_detail(request: HttpRequest, sid: str, report_id: int) -> HttpRespons
         "query": query,
         "operation": operation,
         "operations": operations,
-        "window": window(rows, page_number(request), ROWS_PAGE),
+        "page": offset_page(rows, number=page_number(request.GET.get("page")), size=ROWS_PAGE),
         "freshness": freshness_of(seller, "finance"),
     }
     if request.htmx:

@@ -33,26 +33,6 @@ class TradeFilters:
     state: str = ""
 
 
-@dataclass(frozen=True)
-class Window:
-    """One page of rows, and whether there are more before and after it."""
-
-    rows: list
-    number: int
-    has_next: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-
-def window(rows: QuerySet, number: int, size: int) -> Window:
-    """Page `number` (from 1) of `size` rows, without counting them."""
-    start = (number - 1) * size
-    found = list(rows[start : start + size + 1])
-    return Window(rows=found[:size], number=number, has_next=len(found) > size)
-
-
 def orders_of(seller: Seller, filters: TradeFilters) -> QuerySet[Order]:
     orders = _filtered(Order, seller, filters)
     if filters.state == "cancelled":

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_GET
 
 from access.models import Area
 from access.selectors import visible_sellers
+from wberp.paging import offset_page, page_number
 
 from .forms import OrderFilterForm, SaleFilterForm, TradeFilterForm
 from .freshness import freshness_of
-from .selectors import order_totals, orders_of, sale_totals, sales_of, window
+from .selectors import order_totals, orders_of, sale_totals, sales_of
 
 PAGE_SIZE = 50
 
@@ -41,11 +42,6 @@ SALES = TradePage(
 )
 
 
-def page_number(request: HttpRequest) -> int:
-    text = request.GET.get("page", "")
-    return int(text) if text.isdigit() and 0 < int(text) < 100_000 else 1
-
-
 def trade_page(request: HttpRequest, sid: str, page: TradePage) -> HttpResponse:
     seller = get_object_or_404(visible_sellers(request.user, Area.SALES), sid=sid)
     form = page.form(request.GET)
@@ -57,7 +53,7 @@ def trade_page(request: HttpRequest, sid: str, page: TradePage) -> HttpResponse:
         "current": page.dataset,
         "form": form,
         "filters": filters,
-        "window": window(rows, page_number(request), PAGE_SIZE),
+        "page": offset_page(rows, number=page_number(request.GET.get("page")), size=PAGE_SIZE),
         "totals": page.totals(rows),
         "freshness": freshness_of(seller, page.dataset),
     }

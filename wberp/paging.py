@@ -51,6 +51,13 @@ class Page:
         return self.number + 1
 
 
+def offset_page(rows: QuerySet, *, number: int, size: int) -> Page:
+    """Page `number` of `rows` in one query, for a list whose rows are cheap to read whole."""
+    start = (number - 1) * size
+    found = list(rows[start : start + size + 1])
+    return Page(number=number, object_list=found[:size], has_next=len(found) > size)
+
+
 def keyed_page(
     ordered: QuerySet, *, number: int, size: int, load: Callable[[QuerySet], QuerySet]
 ) -> Page:

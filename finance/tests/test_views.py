@@ -41,7 +41,7 @@ def report_url(report: Report) -> str:
 def test_the_weekly_reports_are_listed_newest_first_with_wbs_totals(synced_cabinet, reader):
     seller = synced_cabinet.seller
     response = reader.get(reverse("finance:reports", args=[seller.sid]))
-    shown = response.context["window"].rows
+    shown = response.context["page"].object_list
     assert shown == list(Report.objects.filter(seller=seller).order_by("-date_from")[:25])
     newest = shown[0]
     assert newest.returns_sum is not None and newest.commission_sum > 0
@@ -63,7 +63,7 @@ def test_no_daily_reports_yet_says_so(synced_cabinet, reader):
     response = reader.get(
         reverse("finance:reports", args=[synced_cabinet.sid]), {"period": "daily"}
     )
-    assert response.context["window"].rows == []
+    assert response.context["page"].object_list == []
     assert b"No reports of this period kind yet." in response.content
 
 
@@ -71,7 +71,7 @@ def test_a_report_shows_its_rows_and_that_it_adds_up(synced_cabinet, reader):
     report = latest(synced_cabinet.seller)
     response = reader.get(report_url(report))
     assert response.status_code == 200 and response.context["check"].ok
-    rows = response.context["window"].rows
+    rows = response.context["page"].object_list
     assert (
         rows
         == list(ReportRow.objects.filter(report_id=report.report_id).order_by("rrd_id"))[:ROWS_PAGE]
@@ -95,9 +95,9 @@ def test_a_reports_mismatches_are_shown(synced_cabinet, reader):
 def test_rows_are_searched_and_filtered_by_operation(synced_cabinet, reader):
     report = latest(synced_cabinet.seller)
     sale = ReportRow.objects.filter(report_id=report.report_id, doc_type_name="Продажа").first()
-    found = reader.get(report_url(report), {"q": sale.srid}).context["window"].rows
+    found = reader.get(report_url(report), {"q": sale.srid}).context["page"].object_list
     assert {row.srid for row in found} == {sale.srid} and len(found) == 2  # sale and logistics
-    storage = reader.get(report_url(report), {"operation": "Хранение"}).context["window"].rows
+    storage = reader.get(report_url(report), {"operation": "Хранение"}).context["page"].object_list
     assert [row.seller_oper_name for row in storage] == ["Хранение"]
     htmx = reader.get(report_url(report), {"operation": "Хранение"}, headers={"HX-Request": "true"})
     assert htmx.content.lstrip().startswith(b'<div id="results">')

@@ -49,7 +49,7 @@ def test_the_orders_of_the_chosen_days_are_listed_newest_first_with_their_totals
     seller = synced_cabinet.seller
     response = reader.get(orders_url(seller), WEEK)
     assert response.status_code == 200
-    shown = response.context["window"].rows
+    shown = response.context["page"].object_list
     week = Order.objects.filter(seller=seller, date__date__gte=WEEK["date_from"])
     assert [order.srid for order in shown] == [
         order.srid for order in week.order_by("-date", "-id")[:PAGE_SIZE]
@@ -65,7 +65,7 @@ def test_the_orders_of_the_chosen_days_are_listed_newest_first_with_their_totals
 def test_search_finds_an_order_by_srid_vendor_code_nmid_or_barcode(synced_cabinet, reader, field):
     order = Order.objects.filter(seller=synced_cabinet.seller).latest("date")
     response = reader.get(orders_url(synced_cabinet.seller), {**WEEK, "q": getattr(order, field)})
-    found = response.context["window"].rows
+    found = response.context["page"].object_list
     assert order in found and all(getattr(row, field) == getattr(order, field) for row in found)
 
 
@@ -76,7 +76,7 @@ def test_filters_narrow_the_list_and_its_totals(synced_cabinet, reader):
     filters = {"date_from": day, "date_to": day, "state": "cancelled"}
     filters |= {"warehouse": order.warehouse_name, "region": order.region_name}
     response = reader.get(orders_url(seller), filters)
-    rows = response.context["window"].rows
+    rows = response.context["page"].object_list
     assert order in rows
     assert all(row.is_cancel and row.warehouse_name == order.warehouse_name for row in rows)
     assert response.context["totals"]["count"] == len(rows)
@@ -85,10 +85,10 @@ def test_filters_narrow_the_list_and_its_totals(synced_cabinet, reader):
 def test_pages_follow_one_another_without_counting_rows(synced_cabinet, reader):
     seller = synced_cabinet.seller
     months = {"date_from": "2025-12-01", "date_to": WEEK["date_to"]}
-    first = reader.get(orders_url(seller), months).context["window"]
-    second = reader.get(orders_url(seller), {**months, "page": 2}).context["window"]
+    first = reader.get(orders_url(seller), months).context["page"]
+    second = reader.get(orders_url(seller), {**months, "page": 2}).context["page"]
     assert first.has_next and not first.has_previous and second.has_previous
-    assert not {o.pk for o in first.rows} & {o.pk for o in second.rows}
+    assert not {o.pk for o in first.object_list} & {o.pk for o in second.object_list}
     with CaptureQueriesContext(connection) as queries:
         reader.get(orders_url(seller), {**months, "page": 2})
     counts = [q["sql"] for q in queries if "COUNT(" in q["sql"] and '"sales_order"' in q["sql"]]
@@ -144,11 +144,11 @@ def test_sales_and_returns_are_listed_apart_or_together_with_net_totals(synced_c
     both = reader.get(sales_url(seller), months).context
     returns = reader.get(sales_url(seller), {**months, "state": "returns"}).context
     assert both["totals"]["returns"] == returns["totals"]["returns"] > 0
-    assert all(row.is_return for row in returns["window"].rows)
+    assert all(row.is_return for row in returns["page"].object_list)
     period = Sale.objects.filter(seller=seller, date__date__gte="2025-11-01")
     assert both["totals"]["for_pay"] == sum((s.for_pay for s in period), Decimal(0))
     sale = period.filter(is_return=True).first()
-    found = reader.get(sales_url(seller), {**months, "q": sale.sale_id}).context["window"].rows
+    found = reader.get(sales_url(seller), {**months, "q": sale.sale_id}).context["page"].object_list
     assert found == [sale]
 
 
