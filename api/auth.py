@@ -23,6 +23,7 @@ from wberp.client_ip import client_ip
 
 from .scopes import scope_for
 from .services import api_auth_failed, api_auth_locked_until, api_token_authenticate
+from .throttling import throttle
 
 
 class InvalidAPIToken(AuthenticationError):
@@ -66,6 +67,7 @@ class APITokenBearer(HttpBearer):
         if api_token is None:
             api_auth_failed(address, reason="invalid_token")
             raise InvalidAPIToken
+        throttle(api_token)
         user = api_token.user
         refuse_unless_allowed(user, self.permission)
         if self.permission and scope_for(self.permission) not in api_token.scopes:

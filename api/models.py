@@ -34,6 +34,10 @@ class APIToken(models.Model):
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
         ordering = ["-created_at", "-id"]
+        # The list of one's tokens (api.selectors.api_tokens_of), newest first.
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="api_token_user_newest")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.shown_id})"
@@ -45,6 +49,21 @@ class APIToken(models.Model):
 
     def is_active(self, now=None) -> bool:
         return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+
+class APITokenRequests(models.Model):
+    """The requests an API token made in its current rate window (api.throttling), in the
+    database so that every server process counts toward one budget. The window starts with
+    the first request after the last one ended."""
+
+    token = models.OneToOneField(
+        APIToken, on_delete=models.CASCADE, primary_key=True, related_name="requests"
+    )
+    window_started_at = models.DateTimeField()
+    requests = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.token}: {self.requests}"
 
 
 class APIAuthFailure(models.Model):

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from tokens.exceptions import TokenError
 from tokens.services import clean_name
 from wberp.audit import ADDITION, CHANGE, audit
 
-from .models import PREFIX, APIAuthFailure, APIToken
+from .models import PREFIX, APIAuthFailure, APIToken, APITokenRequests
 from .scopes import scopes_of
 
 security_log = logging.getLogger("wberp.security")
@@ -142,6 +142,38 @@ def touch(token: APIToken, now: datetime) -> None:
     if token.last_used_at is None or token.last_used_at < now - LAST_USED_PRECISION:
         APIToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+# --- Throttling ---------------------------------------------------------------------------
+
+
+def api_token_count_request(
+    token: APIToken, *, limit: int, period: timedelta, now: datetime | None = None
+) -> timedelta | None:
+    """Count one request of `token`; None while it is within `limit` per `period`, else how
+    long until its window ends.
+
+    One UPDATE counts the request and, when the window has ended, starts a new one: the row
+    stays locked until the transaction ends, so concurrent requests in any process queue up
+    on it and each reads its own count.
+    """
+    now = now or timezone.now()
+    current = Q(window_started_at__gt=now - period)
+    with transaction.atomic():
+        counted = APITokenRequests.objects.filter(token=token).update(
+            requests=Case(When(current, then=F("requests") + 1), default=Value(1)),
+            window_started_at=Case(When(current, then=F("window_started_at")), default=Value(now)),
+        )
+        if not counted:
+            try:
+                with transaction.atomic():
+                    APITokenRequests.objects.create(token=token, window_started_at=now, requests=1)
+            except IntegrityError:  # another process counted the first request just now
+                return api_token_count_request(token, limit=limit, period=period, now=now)
+        window = APITokenRequests.objects.get(token=token)
+    if window.requests <= limit:
+        return None
+    return window.window_started_at + period - now
 
 
 # --- Failed attempts -----------------------------------------------------------------------

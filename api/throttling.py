@@ -1,27 +1,30 @@
 """Per-token request throttling: an API token may make API_TOKEN_RATE requests ("600/min").
 
-Counted in the default cache, which is each server process's own memory: with N processes a
-token may make up to N times the rate. Sessions, which people drive, are not throttled.
+The requests are counted in the database (api.services.api_token_count_request), so every
+server process and every machine shares one budget per token. Sessions, which people drive,
+are not throttled.
 """
 
+import math
+from datetime import timedelta
+
 from django.conf import settings
-from django.http import HttpRequest
+from ninja.errors import Throttled
 from ninja.throttling import SimpleRateThrottle
 
+from .models import APIToken
+from .services import api_token_count_request
 
-class APITokenThrottle(SimpleRateThrottle):
-    scope = "api_token"
 
-    def __init__(self) -> None:
-        super().__init__(rate=settings.API_TOKEN_RATE)
+def token_rate() -> tuple[int, timedelta]:
+    """API_TOKEN_RATE as (requests, period), read on each call so that a change applies at once."""
+    rate = SimpleRateThrottle(settings.API_TOKEN_RATE)  # django-ninja's reading of "N/period"
+    return rate.num_requests, timedelta(seconds=rate.duration)
 
-    def allow_request(self, request: HttpRequest) -> bool:
-        # The rate is read on each request, so that a changed setting applies at once.
-        self.num_requests, self.duration = self.parse_rate(settings.API_TOKEN_RATE)
-        return super().allow_request(request)
 
-    def get_cache_key(self, request: HttpRequest) -> str | None:
-        api_token = getattr(request, "api_token", None)
-        if api_token is None:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": api_token.public_id}
+def throttle(api_token: APIToken) -> None:
+    """Count this request of `api_token`; past its budget, a 429 with Retry-After."""
+    limit, period = token_rate()
+    wait = api_token_count_request(api_token, limit=limit, period=period)
+    if wait is not None:
+        raise Throttled(wait=max(1, math.ceil(wait.total_seconds())))

@@ -226,7 +226,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Failed API token authentications per client address before it is refused for the same
 # cool-off as logins (AXES_COOLOFF_HOURS).
 API_AUTH_FAILURE_LIMIT = env.int("API_AUTH_FAILURE_LIMIT", default=10)
-# Requests one API token may make, per second, minute, hour or day ("600/min"), in each process.
+# Requests one API token may make, per second, minute, hour or day ("600/min"), counted in the
+# database: every process shares the budget.
 API_TOKEN_RATE = env.str("API_TOKEN_RATE", default="600/min")
 # How many reverse proxies stand in front of the app, each appending the address it saw to
 # X-Forwarded-For (0: none, the socket's address is the client's). The client's address is

@@ -2,6 +2,7 @@
 
 import io
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -9,12 +10,18 @@ import time_machine
 from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from api.models import APIAuthFailure, APIToken
-from api.services import LAST_USED_PRECISION, api_token_authenticate, api_token_create
+from api.models import APIAuthFailure, APIToken, APITokenRequests
+from api.services import (
+    LAST_USED_PRECISION,
+    api_token_authenticate,
+    api_token_count_request,
+    api_token_create,
+)
 from wberp.redaction import hide_tokens, looks_like_token
 
 from .conftest import ALL_TOKEN_PERMS, TOKENS, APIClient
@@ -188,20 +195,23 @@ def test_no_token_appears_in_the_log_lines(owner, caplog):
 def test_the_page_makes_a_token_shows_it_once_and_lists_it(owner):
     client = Client()
     client.force_login(owner)
-    response = client.post(
+    made = client.post(
         PAGE,
         {"name": "1C export", "days": 30, "scopes": ["tokens:read"]},
         HTTP_ACCEPT_LANGUAGE="en",
     )
-    assert response.status_code == 200
+    assert made.status_code == 302 and made["Location"] == PAGE  # a reload GETs, never POSTs
     token = APIToken.objects.get()
+    response = client.get(PAGE)
     raw = response.context["new_token"]
     assert raw.startswith(f"wberp_{token.public_id}_")
     assert raw in response.content.decode()
     assert token.scopes == ["tokens:read"]
     again = client.get(PAGE).content.decode()
     assert "1C export" in again and raw not in again
+    assert raw not in str(dict(client.session))  # the session forgot it once shown
     assert response["Cache-Control"].startswith("max-age=0")
+    assert APIToken.objects.count() == 1
 
 
 def test_the_page_offers_only_the_owners_scopes_and_refuses_others(make_user):
@@ -295,3 +305,34 @@ def test_a_token_making_too_many_requests_gets_429_with_retry_after(owner, setti
     session = Client()
     session.force_login(owner)
     assert all(session.get(TOKENS).status_code == 200 for _call in range(5))  # people: none
+
+
+def test_the_budget_is_shared_by_concurrent_callers_with_their_own_connections(
+    owner, settings, transactional_db
+):
+    """Threads with a database connection each stand for server processes: one budget."""
+    settings.API_TOKEN_RATE = "10/min"
+    _token, raw = api_token_create(user=owner, name="busy")
+
+    def caller(_number: int) -> list[int]:
+        try:
+            return [bearer(raw).get(TOKENS).status_code for _call in range(8)]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = [status for statuses in pool.map(caller, range(2)) for status in statuses]
+    assert sorted(answers) == [200] * 10 + [429] * 6
+
+
+def test_a_new_window_starts_once_the_last_has_ended(owner):
+    token, _raw = api_token_create(user=owner, name="1C")
+    start = timezone.now()
+    minute = timedelta(minutes=1)
+    counted = [
+        api_token_count_request(token, limit=2, period=minute, now=start + timedelta(seconds=s))
+        for s in (0, 10, 20)
+    ]
+    assert counted == [None, None, minute - timedelta(seconds=20)]
+    assert api_token_count_request(token, limit=2, period=minute, now=start + minute) is None
+    assert APITokenRequests.objects.get(token=token).requests == 1
