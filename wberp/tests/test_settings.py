@@ -59,6 +59,21 @@ def test_a_duration_must_be_a_positive_number_of_seconds(variable, value):
     assert f"{variable} must be a number of seconds above 0" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("variable", "unit"),
+    [
+        ("ALERTS_SYNC_FAILED_RUNS", "runs"),
+        ("ALERTS_STALE_FACTOR", ""),
+        ("ALERTS_STOCK_DAYS", "days"),
+    ],
+)
+def test_an_alerts_threshold_must_be_a_positive_number(variable, unit):
+    result = manage("check", env=production_env(**{variable: "0"}))
+    assert result.returncode != 0
+    what = f"a number of {unit}" if unit else "a number"
+    assert f"{variable} must be {what} above 0, not '0'" in result.stderr
+
+
 def test_the_replaced_proxy_header_setting_stops_start_up():
     result = manage("check", env=production_env(AXES_IP_HEADERS="HTTP_X_FORWARDED_FOR"))
     assert result.returncode != 0
