@@ -186,10 +186,12 @@ def sync_metrics(now: datetime) -> Iterator[Metric]:
         labels=["seller", "dataset"],
     )
     per_state = dict.fromkeys(SyncStream.State.values, 0)
+    labels: dict[int, list[str]] = {}
     streams = SyncStream.objects.values_list(
-        "seller__sid", "dataset", "state", "last_success_at", "attempts", "error_code"
+        "pk", "seller__sid", "dataset", "state", "last_success_at", "attempts", "error_code"
     )
-    for sid, dataset, state, last_success_at, attempts, error in streams:
+    for pk, sid, dataset, state, last_success_at, attempts, error in streams:
+        labels[pk] = [sid, dataset]
         per_state[state] += 1
         if last_success_at is not None:
             lag.add_metric([sid, dataset], max((now - last_success_at).total_seconds(), 0.0))
@@ -200,10 +202,12 @@ def sync_metrics(now: datetime) -> Iterator[Metric]:
     for state, count in per_state.items():
         states.add_metric([state], count)
     yield from (lag, states, blocked, failing)
-    yield sync_rows_metric()
+    yield sync_rows_metric(labels)
 
 
-def sync_rows_metric() -> CounterMetricFamily:
+def sync_rows_metric(labels: dict[int, list[str]]) -> CounterMetricFamily:
+    """The runs' row counts summed per stream (one grouped scan of the runs, no join), under
+    the stream's (seller, dataset) labels."""
     rows = CounterMetricFamily(
         "wberp_sync_rows",
         "Rows the sync has written, per cabinet, dataset and change (inserted, updated, "
@@ -211,15 +215,15 @@ def sync_rows_metric() -> CounterMetricFamily:
         labels=["seller", "dataset", "change"],
     )
     sums = (
-        SyncRun.objects.values("stream__seller__sid", "stream__dataset")
+        SyncRun.objects.values("stream_id")
         .annotate(
             inserted=Sum("rows_inserted"), updated=Sum("rows_updated"), removed=Sum("rows_removed")
         )
-        .order_by("stream__seller__sid", "stream__dataset")
+        .order_by()
     )
-    for row in sums:
+    for row in sorted(sums, key=lambda row: labels.get(row["stream_id"], [])):
+        if (stream := labels.get(row["stream_id"])) is None:
+            continue  # a stream made since the streams were read
         for change in ("inserted", "updated", "removed"):
-            rows.add_metric(
-                [row["stream__seller__sid"], row["stream__dataset"], change], row[change]
-            )
+            rows.add_metric([*stream, change], row[change])
     return rows
