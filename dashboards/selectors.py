@@ -427,20 +427,20 @@ class StockView:
     cover_days: int
 
 
-def stock_by_product(seller_id: int) -> dict[int, ProductStock]:
-    """Units and value on hand now of each product, on every warehouse (one query): a stock
-    row names its size (chrtID), the product comes from the catalogue's sizes, the value
-    from the size's current price with the seller's discount."""
-    price = Price.objects.filter(seller_id=seller_id, chrt_id=OuterRef("chrt_id")).values(
-        "discounted_price"
-    )[:1]
-    product = Size.objects.filter(seller_id=seller_id, chrt_id=OuterRef("chrt_id")).values(
-        "product__nm_id"
-    )[:1]
+def stock_by_product(seller_ids: list[int]) -> dict[int, dict[int, ProductStock]]:
+    """Units and value on hand now of each product of these cabinets, on every warehouse
+    (one query): a stock row names its size (chrtID), the product comes from the catalogue's
+    sizes, the value from the size's current price with the seller's discount."""
+    price = Price.objects.filter(
+        seller_id=OuterRef("seller_id"), chrt_id=OuterRef("chrt_id")
+    ).values("discounted_price")[:1]
+    product = Size.objects.filter(
+        seller_id=OuterRef("seller_id"), chrt_id=OuterRef("chrt_id")
+    ).values("product__nm_id")[:1]
     rows = (
-        Stock.objects.filter(seller_id=seller_id)
+        Stock.objects.filter(seller_id__in=seller_ids)
         .annotate(price=Subquery(price), product=Coalesce("nm_id", Subquery(product)))
-        .values("product")
+        .values("seller_id", "product")
         .annotate(
             units=Sum("quantity"),
             value=Sum(
@@ -453,7 +453,7 @@ def stock_by_product(seller_id: int) -> dict[int, ProductStock]:
         )
         .order_by()
     )
-    found: dict[int, ProductStock] = {}
+    found: dict[int, dict[int, ProductStock]] = {pk: {} for pk in seller_ids}
     for row in rows:
         stock = ProductStock(
             row["product"] or 0,
@@ -461,34 +461,53 @@ def stock_by_product(seller_id: int) -> dict[int, ProductStock]:
             value=row["value"] or ZERO,
             unpriced=row["unpriced"],
         )
-        found[stock.nm_id] = stock
+        found[row["seller_id"]][stock.nm_id] = stock
     return found
+
+
+def sold_by_product(seller_ids: list[int], window: Period) -> dict[int, dict[int, int]]:
+    """Units of each product of these cabinets bought out in the window (one query)."""
+    rows = (
+        SaleDay.objects.filter(
+            seller_id__in=seller_ids, day__range=(window.first, window.last), buyouts__gt=0
+        )
+        .values("seller_id", "nm_id")
+        .annotate(sold=Sum("buyouts"))
+        .order_by()
+    )
+    found: dict[int, dict[int, int]] = {pk: {} for pk in seller_ids}
+    for row in rows:
+        found[row["seller_id"]][row["nm_id"]] = row["sold"]
+    return found
+
+
+def cover_window(today: date, days: int) -> Period:
+    """The last `days` days, today included."""
+    return Period(today - (days - 1) * ONE_DAY, today)
+
+
+def out_of_stock(stocks: dict[int, ProductStock], sold: dict[int, int]) -> list[int]:
+    """The products that sold in the window and have none on hand now, best sellers first."""
+    empty = [nm for nm in sold if nm not in stocks or stocks[nm].units <= 0]
+    return sorted(empty, key=lambda nm: -sold[nm])
 
 
 def stock_of(seller_id: int, *, today: date, cover_days: int, sales: bool) -> StockView:
     """Stock on hand; with `sales` (the user sees them), days of cover from the buyouts of
     the last `cover_days` days and the products sold then but out of stock now."""
-    stocks = stock_by_product(seller_id)
+    stocks = stock_by_product([seller_id])[seller_id]
     units = sum(stock.units for stock in stocks.values())
     value = sum((stock.value for stock in stocks.values()), ZERO)
     unpriced = sum(stock.unpriced for stock in stocks.values())
-    cover: list[ProductStock] = []
-    out: list[ProductStock] = []
-    if sales:
-        window = (today - (cover_days - 1) * ONE_DAY, today)
-        sold = (
-            SaleDay.objects.filter(seller_id=seller_id, day__range=window, buyouts__gt=0)
-            .values("nm_id")
-            .annotate(sold=Sum("buyouts"))
-        )
-        selling: dict[int, ProductStock] = {}
-        for row in sold:
-            stock = stocks.get(row["nm_id"]) or ProductStock(row["nm_id"])
-            stock.sold, stock.cover_days = row["sold"], cover_days
-            selling[stock.nm_id] = stock
-        named(seller_id, selling)
-        out = sorted((s for s in selling.values() if s.units <= 0), key=lambda s: -s.sold)
-        cover = sorted((s for s in selling.values() if s.units > 0), key=lambda s: s.days_of_cover)[
-            :SHOWN_COVER
-        ]
+    if not sales:
+        return StockView(units, value, unpriced, [], [], cover_days)
+    sold = sold_by_product([seller_id], cover_window(today, cover_days))[seller_id]
+    selling = {nm: stocks.get(nm) or ProductStock(nm) for nm in sold}
+    for nm, stock in selling.items():
+        stock.sold, stock.cover_days = sold[nm], cover_days
+    named(seller_id, selling)
+    out = [selling[nm] for nm in out_of_stock(stocks, sold)]
+    cover = sorted(
+        (stock for stock in selling.values() if stock.units > 0), key=lambda s: s.days_of_cover
+    )[:SHOWN_COVER]
     return StockView(units, value, unpriced, cover, out, cover_days)

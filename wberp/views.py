@@ -4,6 +4,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from dashboards.forms import moscow_today
+from dashboards.overview import columns, overview_rows
+from dashboards.views import period_form
 from sellers.selectors import overview
 
 from .forms import LockedOutPasswordChangeForm
@@ -12,8 +15,20 @@ from .forms import LockedOutPasswordChangeForm
 @never_cache
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The overview: cabinets, the state of their tokens, the latest checks."""
-    return render(request, "home.html", {"overview": overview(request.user)})
+    """The overview: every cabinet side by side for a period (its headline figures, token
+    and sync health, what needs attention), the state of the tokens, the latest checks."""
+    form = period_form(request)
+    period = form.chosen()
+    rows = overview_rows(request.user, period, today=moscow_today())
+    context = {
+        "overview": overview(request.user),
+        "form": form,
+        "period": period,
+        "columns": columns(),
+        "rows": rows,
+        "attention_count": sum(len(row.attention) for row in rows),
+    }
+    return render(request, "home.html", context)
 
 
 @never_cache
