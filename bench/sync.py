@@ -145,7 +145,14 @@ def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) 
         for count in [int(n) for n in args.workers.split(",")]:
             reset_round(args.speed)
             log(f"Round: {count} worker(s), {args.cabinets} cabinets")
+            before = throttled_by_path(emulator_url)
             results["rounds"].append(sync_round(count, env, tmp, sellers, args.speed))
+            after = throttled_by_path(emulator_url)
+            results["rounds"][-1]["throttled_by_path"] = {
+                path: after[path] - before.get(path, 0)
+                for path in after
+                if after[path] > before.get(path, 0)
+            }
         log(f"Upsert against raw COPY, {args.copy_rows:,} rows")
         results["upsert"] = upsert_against_copy(args.copy_rows)
     finally:
@@ -258,6 +265,18 @@ def sync_round(count: int, env: dict, tmp: Path, sellers: list, speed: float) ->
         "errors": sum(run.errors for run in runs),
         "worker_peak_rss_mib": round(peak / 1024, 1),
     }
+
+
+def throttled_by_path(emulator_url: str) -> dict[str, int]:
+    """The 429s so far by WB path, from the emulator's log: which limit group they came from."""
+    import requests
+
+    answer = requests.get(f"{emulator_url}/__emulator__/log", {"status": 429}, timeout=30)
+    entries = answer.json()["requests"]
+    counts: dict[str, int] = {}
+    for entry in entries:
+        counts[entry["path"]] = counts.get(entry["path"], 0) + 1
+    return counts
 
 
 def least_time(runs: list, speed: float) -> float:
