@@ -30,73 +30,53 @@ PAGE_ROWS = 80_000
 OVERLAP = timedelta(seconds=1)
 
 
-@dataclass(frozen=True)
-class Order:
+@dataclass(frozen=True, kw_only=True)
+class TradeRecord:
+    """What an order's row and a sale's row of statistics-api share."""
+
+    date: datetime
+    last_change_date: datetime
+    warehouse_name: str | None
+    warehouse_type: str | None
+    country_name: str | None
+    oblast_okrug_name: str | None
+    region_name: str | None
+    supplier_article: str | None
+    nm_id: int | None
+    barcode: str | None
+    category: str | None
+    subject: str | None
+    brand: str | None
+    tech_size: str | None
+    income_id: int | None
+    is_supply: bool | None
+    is_realization: bool | None
+    total_price: Decimal | None
+    discount_percent: int | None
+    spp: Decimal | None
+    finished_price: Decimal | None
+    price_with_disc: Decimal | None
+    sticker: str | None
+    g_number: str | None
+    srid: str
+    extra: Mapping[str, object]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Order(TradeRecord):
     """One order (one unit); `cancel_date` is None unless it was cancelled."""
 
-    date: datetime
-    last_change_date: datetime
-    warehouse_name: str | None
-    warehouse_type: str | None
-    country_name: str | None
-    oblast_okrug_name: str | None
-    region_name: str | None
-    supplier_article: str | None
-    nm_id: int | None
-    barcode: str | None
-    category: str | None
-    subject: str | None
-    brand: str | None
-    tech_size: str | None
-    income_id: int | None
-    is_supply: bool | None
-    is_realization: bool | None
-    total_price: Decimal | None
-    discount_percent: int | None
-    spp: Decimal | None
-    finished_price: Decimal | None
-    price_with_disc: Decimal | None
     is_cancel: bool | None
     cancel_date: datetime | None
-    sticker: str | None
-    g_number: str | None
-    srid: str
-    extra: Mapping[str, object]
 
 
-@dataclass(frozen=True)
-class Sale:
+@dataclass(frozen=True, kw_only=True)
+class Sale(TradeRecord):
     """One sale (`sale_id` S…) or return (R…)."""
 
-    date: datetime
-    last_change_date: datetime
-    warehouse_name: str | None
-    warehouse_type: str | None
-    country_name: str | None
-    oblast_okrug_name: str | None
-    region_name: str | None
-    supplier_article: str | None
-    nm_id: int | None
-    barcode: str | None
-    category: str | None
-    subject: str | None
-    brand: str | None
-    tech_size: str | None
-    income_id: int | None
-    is_supply: bool | None
-    is_realization: bool | None
-    total_price: Decimal | None
-    discount_percent: int | None
-    spp: Decimal | None
     payment_sale_amount: int | None
     for_pay: Decimal | None
-    finished_price: Decimal | None
-    price_with_disc: Decimal | None
     sale_id: str
-    sticker: str | None
-    g_number: str | None
-    srid: str
-    extra: Mapping[str, object]
 
 
 _COMMON_HEAD = (
@@ -120,6 +100,8 @@ _COMMON_HEAD = (
     Field("total_price", "totalPrice", money),
     Field("discount_percent", "discountPercent", integer),
     Field("spp", "spp", money),
+    Field("finished_price", "finishedPrice", money),
+    Field("price_with_disc", "priceWithDisc", money),
 )
 _COMMON_TAIL = (
     Field("sticker", "sticker", text),
@@ -130,8 +112,6 @@ ORDER = Shape(
     Order,
     [
         *_COMMON_HEAD,
-        Field("finished_price", "finishedPrice", money),
-        Field("price_with_disc", "priceWithDisc", money),
         Field("is_cancel", "isCancel", flag),
         Field("cancel_date", "cancelDate", moment),
         *_COMMON_TAIL,
@@ -143,8 +123,6 @@ SALE = Shape(
         *_COMMON_HEAD,
         Field("payment_sale_amount", "paymentSaleAmount", integer),
         Field("for_pay", "forPay", money),
-        Field("finished_price", "finishedPrice", money),
-        Field("price_with_disc", "priceWithDisc", money),
         Field("sale_id", "saleID", text, required=True),
         *_COMMON_TAIL,
     ],
