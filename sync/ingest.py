@@ -28,8 +28,13 @@ from .registry import Counts
 # SQLite's limit on a statement's parameters is 32,766; a batch stays well below it.
 SQLITE_MAX_PARAMETERS = 30_000
 SQLITE_MAX_ROWS = 500
-# Column types whose Python values the database driver cannot take as they are.
-PREPARED_TYPES = {"JSONField", "DateTimeField", "DateField", "DecimalField"}
+# Column types whose Python values the database driver cannot take as they are: psycopg
+# takes dates, datetimes and decimals as they are (COPY too), SQLite's driver only JSON-ready
+# text and numbers.
+PREPARED_TYPES = {
+    "postgresql": {"JSONField"},
+    "sqlite": {"JSONField", "DateTimeField", "DateField", "DecimalField"},
+}
 STAMP_COLUMNS = ("sync_pass", "changed_at")
 
 
@@ -91,10 +96,11 @@ class Upsert:
 
     def _preparers(self) -> list[Callable[[Any], Any] | None]:
         fields = {field.column: field for field in self.model._meta.concrete_fields}
+        prepared = PREPARED_TYPES[connection.vendor]
         preparers: list[Callable[[Any], Any] | None] = []
         for column in self.columns:
             field = fields[column]
-            if field.get_internal_type() in PREPARED_TYPES:
+            if field.get_internal_type() in prepared:
                 preparers.append(lambda value, f=field: f.get_db_prep_save(value, connection))
             else:
                 preparers.append(None)
