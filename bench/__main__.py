@@ -2,6 +2,8 @@ import sys
 
 if sys.argv[1:2] == ["sync"]:
     from bench.sync import main
+elif sys.argv[1:2] == ["money"]:
+    from bench.money import main
 else:
     from bench.run import main
 

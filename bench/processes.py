@@ -157,3 +157,22 @@ def drop_database(admin_url: str, name: str) -> None:
 def server_version(admin_url: str) -> str:
     with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
         return conn.execute("SELECT version()").fetchone()[0]
+
+
+def emulator_start(
+    state_dir: Path, *, env: dict[str, str], log: Path, cwd: Path, python: str, speed: float
+) -> tuple[subprocess.Popen, str]:
+    """The WB emulator on a free loopback port, once it answers; the process and its URL."""
+    port = free_port()
+    emulator = start(
+        [
+            *(python, "-m", "wbapi.emulator", "serve", "--state-dir", str(state_dir)),
+            *("--host", HOST, "--port", str(port), "--speed", f"{speed:g}"),
+        ],
+        env=env,
+        log=log,
+        cwd=cwd,
+    )
+    url = f"http://{HOST}:{port}"
+    wait_for(f"{url}/common-api/ping", process=emulator, log=log, expect=401)
+    return emulator, url

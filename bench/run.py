@@ -123,20 +123,12 @@ def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) 
 
     state_dir = tmp / "emulator"
     token_length = seed.minted_token_length(state_dir)  # also creates the emulator's key
-    emulator_port, port = proc.free_port(), proc.free_port()
+    port = proc.free_port()
     emulator_log, server_log = tmp / "emulator.log", tmp / "gunicorn.log"
-    emulator = proc.start(
-        [
-            *(python, "-m", "wbapi.emulator", "serve", "--state-dir", str(state_dir)),
-            *("--host", proc.HOST, "--port", str(emulator_port), "--speed", f"{args.speed:g}"),
-        ],
-        env=env,
-        log=emulator_log,
-        cwd=BASE_DIR,
+    emulator, emulator_url = proc.emulator_start(
+        state_dir, env=env, log=emulator_log, cwd=BASE_DIR, python=python, speed=args.speed
     )
     cleanup.callback(log_step, "Stopping the emulator", proc.stop, emulator)
-    emulator_url = f"http://{proc.HOST}:{emulator_port}"
-    proc.wait_for(f"{emulator_url}/common-api/ping", process=emulator, log=emulator_log, expect=401)
 
     server_env = {
         **env,

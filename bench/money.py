@@ -1,0 +1,464 @@
+"""`python -m bench money`: orders and sales at full scale, on a throwaway PostgreSQL database.
+
+1. Ingest: 1,000,000 orders and their sales and returns (`--orders`) go through the datasets'
+   own `ingest` (the upsert and the day rollups of a page, in batches as the engine hands them
+   over, a page of 80,000 rows a transaction), first new, then all changed (a pass that reads
+   them again); and the same rows are COPYed straight into the same table (rolled back): rows per
+   second of each and the ingest's as a ratio to the raw COPY (target >= 50%).
+2. Pages: the orders and sales pages of that cabinet against those of a cabinet of 10,000
+   orders (`--small`), in this process without HTTP: server time (median of `--rounds`) as a
+   ratio (target <= 1.2) and the queries of each (target: the same).
+3. Memory: a real `manage.py db_worker` syncs the orders of a cabinet whose WB answers in pages
+   of 80,000 rows from the emulator; its peak RSS (VmHWM, target < 250 MiB).
+
+Orders are made here, not asked of WB (a million at WB's one request a minute is a day): each
+a size of a catalogue of 2,000 products, spread over WB's 90 days. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from bench.run import (
+    BASE_DIR,
+    DB_PREFIX,
+    cpu_model,
+    django_in_process,
+    load_average,
+    log,
+    production_env,
+)
+
+RESULTS_DIR = BASE_DIR / "bench" / "results"
+PAGE_ROWS = 80_000
+PRODUCTS = 2_000
+KEPT_DAYS = 90
+TARGETS = {"ingest_ratio": 0.5, "page_ratio": 1.2, "worker_rss_mib": 250}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench money", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=10_000, help="orders of the small cabinet")
+    parser.add_argument("--rounds", type=int, default=15, help="requests per page timed")
+    parser.add_argument(
+        "--pg-admin-url",
+        default=os.environ.get(
+            "BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a target fails")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[2:] if argv is None else argv)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.default_int_handler)
+    results: dict = {"started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    try:
+        with contextlib.ExitStack() as cleanup:
+            run(args, results, cleanup)
+    except KeyboardInterrupt:
+        print("\nInterrupted; everything the benchmark started is stopped.", file=sys.stderr)
+        return 130
+    for target in results.get("targets", []):
+        print(f"  {'ok  ' if target['pass'] else 'FAIL'}  {target['target']}: {target['value']}")
+    failed = [t for t in results.get("targets", []) if not t["pass"]]
+    return 1 if failed and args.strict else 0
+
+
+def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) -> None:
+    from bench import processes as proc
+
+    tmp = Path(tempfile.mkdtemp(prefix="wberp-bench-money-"))
+    cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
+    db_name = f"{DB_PREFIX}{os.getpid()}_{random.randrange(16**6):06x}"
+    for orphan in proc.drop_orphans(args.pg_admin_url, DB_PREFIX):
+        log(f"Dropped {orphan}, left by a run that was killed")
+    log(f"Creating database {db_name}")
+    proc.create_database(args.pg_admin_url, db_name)
+    cleanup.callback(proc.drop_database, args.pg_admin_url, db_name)
+    env = production_env(tmp, proc.database_url(args.pg_admin_url, db_name))
+    env["WB_API_LOCAL_EMULATOR"] = "true"  # the worker's WB is the emulator on loopback
+    python = sys.executable
+    proc.finish(  # the pages are rendered as in production: from the collected static files
+        proc.run_manage("collectstatic", "--noinput", "-v0", env=env, cwd=BASE_DIR, python=python),
+        proc.run_manage("migrate", "--noinput", "-v0", env=env, cwd=BASE_DIR, python=python),
+    )
+    django_in_process(env)
+    from django.db import connections
+
+    cleanup.callback(connections.close_all)
+    results["machine"] = {"cpu": cpu_model(), "cores": os.cpu_count(), "load": load_average()}
+    results["setup"] = {"orders": args.orders, "small": args.small, "page_rows": PAGE_ROWS}
+    try:
+        big, small = cabinet("Big cabinet"), cabinet("Small cabinet")
+        log(f"Ingest of {args.orders:,} orders and their sales, against raw COPY")
+        results["ingest"] = ingest_against_copy(big, args.orders)
+        log(f"{args.small:,} orders for the small cabinet")
+        ingest_all(small, *trade(small, args.small))
+        log("Pages of the big and the small cabinet")
+        results["pages"] = pages_against(big, small, args.rounds)
+        log("A worker syncing pages of 80,000 orders from the emulator")
+        results["worker"] = worker_memory(env, tmp)
+    finally:
+        results["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        results["machine"]["load_end"] = load_average()
+        results["targets"] = targets(results)
+        write_results(args.results_dir, results)
+
+
+def cabinet(name: str):
+    from sellers.models import Seller
+
+    return Seller.objects.create(sid=f"bench-{name.split()[0].lower()}", name=name)
+
+
+# --- Made-up trade: statistics records as WB's parser gives them ----------------------------
+
+
+def trade(seller, count: int, *, changed: timedelta = timedelta(0)) -> tuple[list, list]:
+    """`count` orders over WB's 90 days and the sales (S…) and returns (R…) of some, as
+    wbapi's records; `changed` moves every lastChangeDate on (a pass that reads them again)."""
+    from wbapi.methods.statistics import Order, Sale
+
+    draw = random.Random(seller.sid)
+    now = datetime.now(UTC)
+    start = now - timedelta(days=KEPT_DAYS)
+    step = timedelta(days=KEPT_DAYS) / count
+    orders, sales = [], []
+    for number in range(count):
+        moment = start + number * step
+        product = draw.randrange(PRODUCTS)
+        common = {
+            "date": moment,
+            "last_change_date": moment + timedelta(minutes=20) + changed,
+            "warehouse_name": f"Склад {product % 12}",
+            "warehouse_type": "Склад WB",
+            "country_name": "Россия",
+            "oblast_okrug_name": "Центральный федеральный округ",
+            "region_name": f"Область {product % 40}",
+            "supplier_article": f"ART-{product:05d}",
+            "nm_id": 10_000_000 + product,
+            "barcode": f"46{product:08d}{number % 4}",
+            "category": "Одежда",
+            "subject": "Футболки",
+            "brand": "Bench",
+            "tech_size": ("S", "M", "L", "XL")[number % 4],
+            "income_id": 0,
+            "is_supply": False,
+            "is_realization": True,
+            "total_price": Decimal(1000 + product % 500),
+            "discount_percent": 25,
+            "spp": Decimal("10"),
+            "finished_price": Decimal(675 + product % 300),
+            "price_with_disc": Decimal(750 + product % 375),
+            "sticker": "",
+            "g_number": f"{number:020d}",
+            "srid": f"{seller.pk}.{number:09d}.0.0",
+            "extra": {},
+        }
+        cancelled = number % 10 == 0
+        orders.append(
+            Order(**common, is_cancel=cancelled, cancel_date=moment if cancelled else None)
+        )
+        if not cancelled and number % 10 < 8:
+            kind = "R" if number % 10 == 7 else "S"
+            sales.append(
+                Sale(
+                    **common,
+                    payment_sale_amount=0,
+                    for_pay=Decimal(600 + product % 250),
+                    sale_id=f"{kind}{number:011d}",
+                )
+            )
+    return orders, sales
+
+
+def pages(records: list) -> list[list]:
+    return [records[start : start + PAGE_ROWS] for start in range(0, len(records), PAGE_ROWS)]
+
+
+def ingest_all(seller, orders: list, sales: list) -> None:
+    """Both datasets' ingest, a page a transaction and a batch a call, as sync.engine does."""
+    from django.db import transaction
+
+    from sales.datasets import ORDERS, SALES
+    from sync.registry import Counts, SyncPass
+    from wbapi.streaming import BATCH_ROWS
+
+    sync_pass = SyncPass(number=1, started_at=datetime.now(UTC), full=True)
+    for dataset, records in ((ORDERS, orders), (SALES, sales)):
+        for page in pages(records):
+            with transaction.atomic():
+                for start in range(0, len(page), BATCH_ROWS):
+                    batch = page[start : start + BATCH_ROWS]
+                    dataset.ingest(seller, batch, Counts(), sync_pass, None)
+
+
+def ingest_against_copy(seller, count: int) -> dict:
+    from sales.models import Order, Sale
+    from sales.services import order_rows, sale_rows
+
+    orders, sales = trade(seller, count)
+    rows = len(orders) + len(sales)
+    timings = {"ingest_new": timed(ingest_all, seller, orders, sales)}
+    orders, sales = trade(seller, count, changed=timedelta(hours=1))
+    timings["ingest_changed"] = timed(ingest_all, seller, orders, sales)
+    other = cabinet("Copy cabinet")
+    copied = [(Order, order_rows(other, orders)), (Sale, sale_rows(other, sales))]
+    timings["raw_copy"] = timed(copy_rolled_back, copied)
+    rates = {name: round(rows / seconds) for name, seconds in timings.items()}
+    return {
+        "rows": rows,
+        "orders": len(orders),
+        "sales": len(sales),
+        "seconds": {name: round(seconds, 1) for name, seconds in timings.items()},
+        "rows_per_s": rates,
+        "new_ratio_to_copy": round(rates["ingest_new"] / rates["raw_copy"], 2),
+        "changed_ratio_to_copy": round(rates["ingest_changed"] / rates["raw_copy"], 2),
+    }
+
+
+def timed(function, *args) -> float:
+    started = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - started
+
+
+def copy_rolled_back(tables: list) -> None:
+    """COPY the rows into their tables, then roll back: the least writing them can cost."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model, rows in tables:
+            columns = list(rows[0])
+            quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+            target = connection.ops.quote_name(model._meta.db_table)
+            with cursor.cursor.copy(f"COPY {target} ({quoted}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(
+                        [json.dumps(v) if isinstance(v, dict) else v for v in row.values()]
+                    )
+        transaction.set_rollback(True)
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+def pages_against(big, small, rounds: int) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from bench.inprocess import page_timing, query_count, staff_client
+
+    user = get_user_model().objects.create_superuser("bench-money", password=None)
+    client = staff_client(user)
+    result = {}
+    for page in ("sales:orders", "sales:sales"):
+        paths = {
+            size: reverse(page, args=[seller.sid])
+            for size, seller in (("big", big), ("small", small))
+        }
+        timing = page_timing(client, paths, rounds=rounds)
+        result[page] = {
+            "median_ms": {size: timing[size]["median_ms"] for size in paths},
+            "ratio": round(timing["big"]["median_ms"] / timing["small"]["median_ms"], 2),
+            "queries": {size: query_count(client, path) for size, path in paths.items()},
+        }
+    return result
+
+
+# --- A worker's memory -----------------------------------------------------------------------
+
+WORKER_SPEED = 60.0  # WB's one request a minute for orders: one a second
+WORKER_ORDERS_PER_DAY = 1_000  # 90 days: a page of 80,000 rows and one of the rest
+
+
+def worker_memory(env: dict, tmp: Path) -> dict:
+    """A real worker syncs a cabinet's orders, which WB answers in pages of 80,000 rows, from
+    the emulator; its peak RSS."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from bench import processes as proc
+    from bench.sync import WORKER_OPTIONS, sped_up
+    from sync.models import SyncRun, SyncStream
+    from tokens.services import token_create
+    from wbapi.emulator.state import EmulatorState
+
+    state_dir = tmp / "emulator"
+    emulator, url = proc.emulator_start(
+        state_dir,
+        env=env,
+        log=tmp / "emulator.log",
+        cwd=BASE_DIR,
+        python=sys.executable,
+        speed=WORKER_SPEED,
+    )
+    worker = None
+    try:
+        settings.WB_API_BASE_URL = url + "/{host}"
+        state = EmulatorState.open(state_dir)
+        raw = state.mint(categories="statistics", seller_name="Память")
+        user = get_user_model().objects.create_superuser("bench-worker", password=None)
+        seller = token_create(name="Bench worker", raw_token=raw, by=user).seller
+        state.worlds.configure(seller.sid, {"orders_per_day": WORKER_ORDERS_PER_DAY})
+        worker_env = env | sped_up(WORKER_SPEED)
+        worker_env |= {
+            "WB_API_BASE_URL": url + "/{host}",
+            "SYNC_DATASETS": "orders",
+            "WB_API_DATA_READ_TIMEOUT": "120",
+            "WB_API_DATA_DEADLINE": "180",
+            "SYNC_LEASE_SECONDS": "300",
+        }
+        started = time.monotonic()
+        worker = proc.start(
+            [sys.executable, "manage.py", "db_worker", *WORKER_OPTIONS],
+            env=worker_env,
+            log=tmp / "worker.log",
+            cwd=BASE_DIR,
+        )
+        done = SyncStream.objects.filter(
+            seller=seller, dataset="orders", last_success_at__isnull=False
+        )
+        peak = 0
+        while not done.exists():
+            if worker.poll() is not None or time.monotonic() - started > 900:
+                raise RuntimeError(
+                    f"the worker's sync did not end: {proc.tail(tmp / 'worker.log')}"
+                )
+            peak = max(peak, proc.memory_of(worker.pid).get("vmhwm_kib", 0))
+            time.sleep(0.5)
+        peak = max(peak, proc.memory_of(worker.pid).get("vmhwm_kib", 0))
+        run = SyncRun.objects.filter(stream__seller=seller).latest("started_at")
+        return {
+            "orders": run.rows_inserted,
+            "pages": run.pages,
+            "seconds": round(time.monotonic() - started, 1),
+            "peak_rss_mib": round(peak / 1024, 1),
+        }
+    finally:
+        if worker is not None:
+            proc.stop(worker)
+        proc.stop(emulator)
+
+
+# --- Results ---------------------------------------------------------------------------------
+
+
+def targets(results: dict) -> list[dict]:
+    found = []
+    if ingest := results.get("ingest"):
+        for kind in ("new", "changed"):
+            ratio = ingest[f"{kind}_ratio_to_copy"]
+            found.append(
+                {
+                    "target": f"ingest of {kind} rows >= 50% of raw COPY",
+                    "value": f"{ratio:.0%}",
+                    "pass": ratio >= TARGETS["ingest_ratio"],
+                }
+            )
+    for page, figures in results.get("pages", {}).items():
+        found.append(
+            {
+                "target": f"{page} at {results['setup']['orders']:,} orders <= 1.2x of "
+                f"{results['setup']['small']:,}",
+                "value": f"{figures['ratio']}x ({figures['median_ms']['big']} ms / "
+                f"{figures['median_ms']['small']} ms)",
+                "pass": figures["ratio"] <= TARGETS["page_ratio"],
+            }
+        )
+        queries = figures["queries"]
+        found.append(
+            {
+                "target": f"{page}: the same queries whatever the rows",
+                "value": f"{queries['big']} / {queries['small']}",
+                "pass": queries["big"] == queries["small"],
+            }
+        )
+    if worker := results.get("worker"):
+        found.append(
+            {
+                "target": "worker peak RSS with pages of 80,000 orders < 250 MiB",
+                "value": f"{worker['peak_rss_mib']} MiB",
+                "pass": worker["peak_rss_mib"] < TARGETS["worker_rss_mib"],
+            }
+        )
+    return found
+
+
+def write_results(directory: Path, results: dict) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = results["started_at"].replace("-", "").replace(":", "")
+    (directory / f"money-{stamp}.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
+    text = markdown(results)
+    (directory / f"money-{stamp}.md").write_text(text, encoding="utf-8")
+    (directory / "money-latest.md").write_text(text, encoding="utf-8")
+    log(f"Results: {directory / ('money-' + stamp + '.json')}, {directory / 'money-latest.md'}")
+
+
+def markdown(results: dict) -> str:
+    machine = results["machine"]
+    lines = [
+        f"# Orders and sales at full scale, {results['started_at']}",
+        "",
+        f"PostgreSQL; {machine['cores']} CPUs ({machine['cpu']}), load {machine['load']} at the "
+        f"start, {machine.get('load_end')} at the end: a shared, noisy machine.",
+        "",
+    ]
+    if ingest := results.get("ingest"):
+        rates = ingest["rows_per_s"]
+        lines += [
+            f"Ingest of {ingest['orders']:,} orders and {ingest['sales']:,} sales and returns "
+            f"(the datasets' own ingest: upsert and day rollups, pages of {PAGE_ROWS:,} rows):",
+            "",
+            "| | seconds | rows/s | ratio to raw COPY |",
+            "|---|---:|---:|---:|",
+            f"| new rows | {ingest['seconds']['ingest_new']} | {rates['ingest_new']:,} | "
+            f"{ingest['new_ratio_to_copy']:.0%} |",
+            f"| all changed | {ingest['seconds']['ingest_changed']} | "
+            f"{rates['ingest_changed']:,} | {ingest['changed_ratio_to_copy']:.0%} |",
+            f"| raw COPY, same rows, same tables | {ingest['seconds']['raw_copy']} | "
+            f"{rates['raw_copy']:,} | 100% |",
+            "",
+        ]
+    if pages_ := results.get("pages"):
+        lines += ["| page | big, ms | small, ms | ratio | queries |", "|---|---:|---:|---:|---:|"]
+        for page, figures in pages_.items():
+            times, queries = figures["median_ms"], figures["queries"]
+            lines.append(
+                f"| {page} | {times['big']} | {times['small']} | {figures['ratio']}x "
+                f"| {queries['big']} / {queries['small']} |"
+            )
+        lines.append("")
+    if worker := results.get("worker"):
+        lines += [
+            f"A worker synced {worker['orders']:,} orders in {worker['pages']} pages in "
+            f"{worker['seconds']} s; its peak RSS: {worker['peak_rss_mib']} MiB.",
+            "",
+        ]
+    lines += ["Targets:", ""]
+    lines += [
+        f"- {'met' if t['pass'] else 'MISSED'}: {t['target']}: {t['value']}"
+        for t in results.get("targets", [])
+    ]
+    return "\n".join(lines) + "\n"
