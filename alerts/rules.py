@@ -6,25 +6,29 @@ in the rule's area (AREAS): a token's alerts are of the tokens area, a stock's o
 catalogue, a stream's of the sync, a report's of finance.
 """
 
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Sum
 from django.utils import timezone
 
 from access.models import Area
-from catalog.models import Product, Stock
+from dashboards.selectors import (
+    ProductStock,
+    cover_window,
+    named,
+    sold_by_product,
+    stock_by_product,
+)
 from finance.models import Report
 from finance.reconciliation import reconcile
-from sales.models import Sale
 from sellers.models import Seller
 from sync.engine import RUN_FAILURES
 from sync.models import SyncStream
 from sync.registry import enabled
 from tokens.models import WBToken
+from wbapi.moscow import MOSCOW
 
 from .models import Rule
 
@@ -147,87 +151,55 @@ def data_stale(now: datetime) -> Iterator[Condition]:
 
 # --- Stocks ------------------------------------------------------------------------------------
 
-# A product's pace of sale is its units sold in this many last days, per day.
-SALES_WINDOW = timedelta(days=14)
+# A product's pace of sale: its buyouts of the last 14 Moscow days, today included, per day,
+# from the daily rollups as the cabinet's dashboard counts its days of cover.
+SALES_WINDOW_DAYS = 14
 STOCK_DATASETS = ("stocks", "fbw_stocks")
 
 
 def stock_running_out(now: datetime) -> Iterator[Condition]:
-    """Products sold in the last 14 days whose stock on hand lasts at most ALERTS_STOCK_DAYS
-    at that pace. Only cabinets whose stocks have been synced: there, a size without a stock
-    row has none (a stocks pass removes the rows WB no longer lists)."""
-    stocked = SyncStream.objects.filter(
-        dataset__in=STOCK_DATASETS, last_success_at__isnull=False
-    ).values("seller_id")
-    sold = (
-        Sale.objects.filter(
-            seller_id__in=stocked,
-            is_return=False,
-            nm_id__isnull=False,
-            date__gte=now - SALES_WINDOW,
-            date__lte=now,
-        )
-        .values_list("seller_id", "nm_id")
-        .annotate(units=Count("pk"))
-    )
-    pace = {(seller_id, nm_id): units / SALES_WINDOW.days for seller_id, nm_id, units in sold}
-    if not pace:
-        return
-    on_hand = on_hand_of(pace)
-    low = {
-        key: per_day
-        for key, per_day in pace.items()
-        if on_hand[key] / per_day <= settings.ALERTS_STOCK_DAYS
+    """Products bought out in the last 14 days whose stock on hand (every warehouse) lasts at
+    most ALERTS_STOCK_DAYS at that pace. Only cabinets whose stocks have been synced: there,
+    a product without a stock row has none (a stocks pass removes the rows WB no longer
+    lists)."""
+    stocked = SyncStream.objects.filter(dataset__in=STOCK_DATASETS, last_success_at__isnull=False)
+    seller_ids = sorted(set(stocked.values_list("seller_id", flat=True)))
+    window = cover_window(now.astimezone(MOSCOW).date(), SALES_WINDOW_DAYS)
+    sold = sold_by_product(seller_ids, window)
+    selling = [pk for pk in seller_ids if sold[pk]]
+    stocks = stock_by_product(selling)
+    sellers = Seller.objects.in_bulk(selling)
+    for seller_id in selling:
+        low = running_low(stocks[seller_id], sold[seller_id])
+        named(seller_id, low)
+        for nm_id, stock in sorted(low.items()):
+            details = stock_details(sellers[seller_id], stock)
+            yield Condition(Rule.STOCK_RUNNING_OUT, f"{seller_id}:{nm_id}", seller_id, details)
+
+
+def running_low(stocks: dict[int, ProductStock], sold: dict[int, int]) -> dict[int, ProductStock]:
+    """The products sold whose stock lasts at most ALERTS_STOCK_DAYS (none on hand: 0 days)."""
+    low = {}
+    for nm_id, units in sold.items():
+        stock = stocks.get(nm_id) or ProductStock(nm_id)
+        stock.sold, stock.cover_days = units, SALES_WINDOW_DAYS
+        stock.units = max(stock.units, 0)
+        if stock.days_of_cover <= settings.ALERTS_STOCK_DAYS:
+            low[nm_id] = stock
+    return low
+
+
+def stock_details(seller: Seller, stock: ProductStock) -> dict:
+    return {
+        "sid": seller.sid,
+        "seller": seller.display_name,
+        "nm_id": stock.nm_id,
+        "vendor_code": stock.vendor_code,
+        "title": stock.title,
+        "stock": stock.units,
+        "per_day": float(round(stock.per_day, 2)),
+        "days_left": float(round(stock.days_of_cover, 1)),
     }
-    names = product_names(low)
-    for (seller_id, nm_id), per_day in sorted(low.items()):
-        units = on_hand[seller_id, nm_id]
-        details = {
-            **names[seller_id, nm_id],
-            "nm_id": nm_id,
-            "stock": units,
-            "per_day": round(per_day, 2),
-            "days_left": round(units / per_day, 1),
-        }
-        yield Condition(Rule.STOCK_RUNNING_OUT, f"{seller_id}:{nm_id}", seller_id, details)
-
-
-def on_hand_of(products: dict[tuple[int, int], float]) -> defaultdict[tuple[int, int], int]:
-    """Units in stock (FBS and FBW) of each (seller, nmID), 0 for one with no stock row."""
-    sellers = {seller_id for seller_id, _nm_id in products}
-    nm_ids = {nm_id for _seller_id, nm_id in products}
-    rows = (
-        Stock.objects.filter(seller_id__in=sellers, nm_id__in=nm_ids)
-        .values_list("seller_id", "nm_id")
-        .annotate(units=Sum("quantity"))
-    )
-    on_hand: defaultdict[tuple[int, int], int] = defaultdict(int)
-    for seller_id, nm_id, units in rows:
-        on_hand[seller_id, nm_id] = max(units or 0, 0)
-    return on_hand
-
-
-def product_names(products: dict[tuple[int, int], float]) -> dict[tuple[int, int], dict]:
-    """What a message names each product by: its cabinet, vendor code and title."""
-    sellers = {
-        seller.pk: seller for seller in Seller.objects.filter(pk__in={s for s, _n in products})
-    }
-    cards = {
-        (card.seller_id, card.nm_id): card
-        for card in Product.objects.filter(
-            seller_id__in=sellers, nm_id__in={nm_id for _s, nm_id in products}
-        ).only("seller_id", "nm_id", "vendor_code", "title")
-    }
-    names = {}
-    for seller_id, nm_id in products:
-        seller, card = sellers[seller_id], cards.get((seller_id, nm_id))
-        names[seller_id, nm_id] = {
-            "sid": seller.sid,
-            "seller": seller.display_name,
-            "vendor_code": card.vendor_code if card else "",
-            "title": card.title if card else "",
-        }
-    return names
 
 
 RULES: dict[str, Callable[[datetime], Iterator[Condition]]] = {

@@ -12,6 +12,7 @@ from alerts.messages import message_for
 from alerts.models import AlertState, Notification, Rule
 from alerts.services import alerts_evaluate
 from catalog.models import Product, Stock, StockKind
+from dashboards.services import rollups_rebuild
 from sales.models import Sale
 from sellers.models import Seller
 from sync.engine import RUN_FAILURES
@@ -138,6 +139,7 @@ def sold(seller: Seller, units: int, *, days_ago: float, nm_id: int = NM_ID, ret
         )
         for number in range(units)
     )
+    rollups_rebuild(seller=seller)  # as the sales' ingest keeps them
 
 
 def in_stock(seller: Seller, units: int, *, kind=StockKind.FBS, warehouse=1, nm_id=NM_ID):
@@ -152,8 +154,8 @@ def in_stock(seller: Seller, units: int, *, kind=StockKind.FBS, warehouse=1, nm_
 
 @pytest.fixture
 def selling(seller) -> Seller:
-    """A product sold 28 units in the last 14 days (2 a day), its stocks synced (weekly, so
-    that their data is not stale in these tests' hours)."""
+    """A product bought out 28 times in the last 14 days (2 a day), its stocks synced
+    (weekly, so that their data is not stale in these tests' hours)."""
     stream(seller, "stocks", last_success_at=START, interval=timedelta(days=7))
     Product.objects.create(
         seller=seller, nm_id=NM_ID, vendor_code="ART-1", title="Кружка", changed_at=START
