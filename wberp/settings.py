@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "sales",
     "finance",
     "dashboards",
+    "costs",
     "access",
 ]
 
@@ -201,6 +202,13 @@ SYNC_BACKOFF_CAP_SECONDS = positive_seconds("SYNC_BACKOFF_CAP_SECONDS", default=
 # of the finance report's rows rely on. WB's own values; tests use smaller pages.
 WB_STATISTICS_PAGE_ROWS = env.int("WB_STATISTICS_PAGE_ROWS", default=80_000)
 WB_FINANCE_PAGE_ROWS = env.int("WB_FINANCE_PAGE_ROWS", default=100_000)
+# Cost-price uploads (costs.upload): the largest file taken, the most rows in it, and for an
+# XLSX (a zip) the most its parts may unpack to, checked before it is opened.
+COST_UPLOAD_MAX_BYTES = env.int("COST_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+COST_UPLOAD_MAX_ROWS = env.int("COST_UPLOAD_MAX_ROWS", default=100_000)
+COST_UPLOAD_MAX_UNPACKED_BYTES = env.int(
+    "COST_UPLOAD_MAX_UNPACKED_BYTES", default=256 * 1024 * 1024
+)
 
 # --- Authentication ---------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

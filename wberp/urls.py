@@ -43,6 +43,7 @@ urlpatterns = [
     # A cabinet's data and its sync, under the cabinet's own address.
     path("sellers/<str:sid>/", include("catalog.urls")),
     path("sellers/<str:sid>/sync/", include("sync.urls")),
+    path("sellers/<str:sid>/", include("costs.urls")),
     path("tokens/", include("tokens.urls")),
     path("notifications/", include("alerts.urls")),
     path("api/v1/", api.urls),

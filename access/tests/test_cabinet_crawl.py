@@ -41,6 +41,11 @@ CABINET_ROUTES = {
     "sellers/<str:sid>/products/": (Area.CATALOGUE, "seller"),
     "sellers/<str:sid>/stocks/": (Area.CATALOGUE, "seller"),
     "sellers/<str:sid>/sync/": (Area.SYNC, "seller"),
+    # A cabinet's cost prices, an upload of them and its unit economics: its finance area.
+    "sellers/<str:sid>/costs/upload/<": (Area.FINANCE, "costupload"),
+    "sellers/<str:sid>/costs/<": (Area.FINANCE, "costprice"),
+    "sellers/<str:sid>/costs/": (Area.FINANCE, "seller"),
+    "sellers/<str:sid>/economics/": (Area.FINANCE, "seller"),
     "sellers/<": (None, "seller"),
     "access/<": (None, "grant"),
     "admin/r/<": (Area.TOKENS, "token"),
@@ -55,6 +60,9 @@ CABINET_ROUTES = {
     "admin/sales/sale/<": (Area.SALES, "sale"),
     "admin/finance/report/<": (Area.FINANCE, "report"),
     "admin/finance/reportrow/<": (Area.FINANCE, "reportrow"),
+    "admin/costs/costprice/<": (Area.FINANCE, "costprice"),
+    "admin/costs/costupload/<": (Area.FINANCE, "costupload"),
+    "admin/costs/cabineteconomics/<": (Area.FINANCE, "cabineteconomics"),
 }
 # Objects of no cabinet: each user's own API tokens and notifications.
 NOT_OF_A_CABINET = ("accounts/api-tokens/<", "notifications/<")
@@ -105,11 +113,11 @@ def url_for(route: Route, samples, cabinet: Cabinet) -> str:
         def value(self, route_text: str, param: str) -> str:
             if param == "content_type_id":
                 return str(ContentType.objects.get_for_model(found).pk)
-            if param == "sid":
-                return found.sid
+            if param == "sid":  # the cabinet's, or its object's cabinet's
+                return getattr(found, "sid", None) or found.seller.sid
             if param == "report_id":
                 return str(cabinet.rows["report"].report_id)
-            if param in ("pk", "object_id", "id"):
+            if param in ("pk", "object_id", "id", "upload_id"):
                 return str(found.pk)
             return super().value(route_text, param)
 

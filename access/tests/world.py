@@ -1,10 +1,10 @@
 """Two cabinets and the people who see them, for the tests that prove cabinet access.
 
 Cabinet A and cabinet B each have a token (with its first check), a bulk check started by
-their manager, a grant, an order, a sale, a finance report and a row of it. The users all
-hold every model permission of the token desk, the cabinets and cabinet access, and may view
-sales and finance (none is a superuser), so that what they see differs only by their
-cabinets:
+their manager, a grant, an order, a sale, a finance report and a row of it, a cost price, an
+upload and tax settings. The users all hold every model permission of the token desk, the
+cabinets, cabinet access and cost prices, and may view sales and finance (none is a
+superuser), so that what they see differs only by their cabinets:
 
 - alpha: cabinet A, every area, read and change;
 - beta: cabinet B, the same;
@@ -21,6 +21,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from access.models import Area, CabinetGrant, Level
+from costs.models import CabinetEconomics, CostPrice, CostUpload
 from finance.models import Report, ReportRow
 from sales.models import Order, Sale
 from sellers.models import Seller
@@ -46,6 +47,7 @@ MODEL_PERMISSIONS = (
         content_type__app_label__in=["sales", "finance", "catalog", "sync"],
         codename__startswith="view_",
     )
+    | Q(content_type__app_label="costs")
 )
 
 
@@ -71,7 +73,12 @@ class Cabinet:
         return {
             Area.TOKENS: [self.token.name, str(self.token.pk)],
             Area.SALES: [rows["order"].srid, rows["sale"].sale_id],
-            Area.FINANCE: [str(rows["report"].report_id), str(rows["reportrow"].rrd_id)],
+            Area.FINANCE: [
+                str(rows["report"].report_id),
+                str(rows["reportrow"].rrd_id),
+                rows["costprice"].vendor_code,
+                rows["costupload"].file_name,
+            ],
         }.get(area, [])
 
 
@@ -107,7 +114,8 @@ def make_world(wb) -> World:
 
 
 def data_rows(seller: Seller, *, number: int) -> dict[str, Model]:
-    """An order, a sale, a finance report and a row of it, with ids no other cabinet has."""
+    """An order, a sale, a finance report and a row of it, a cost price, an upload of them and
+    the cabinet's tax settings, with ids no other cabinet has."""
     now, srid = timezone.now(), f"srid-{seller.sid[:8]}"
     report_id = 9_876_500 + number
     return {
@@ -121,6 +129,11 @@ def data_rows(seller: Seller, *, number: int) -> dict[str, Model]:
         "reportrow": ReportRow.objects.create(
             seller=seller, report_id=report_id, rrd_id=5_432_100 + number
         ),
+        "costprice": CostPrice.objects.create(
+            seller=seller, vendor_code=f"COST-{number}77", valid_from=now.date(), cost=1
+        ),
+        "costupload": CostUpload.objects.create(seller=seller, file_name=f"costs-{number}77.csv"),
+        "cabineteconomics": CabinetEconomics.objects.create(seller=seller),
     }
 
 

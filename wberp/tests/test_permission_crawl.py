@@ -123,6 +123,14 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "catalog:products": (SUPERUSER, STAFF_ONLY_GET),
     "catalog:product": (SUPERUSER, STAFF_ONLY_GET),
     "catalog:stocks": (SUPERUSER, STAFF_ONLY_GET),
+    # A cabinet's cost prices and unit economics. An upload's preview is its uploader's only.
+    "costs:list": (SUPERUSER, STAFF_ONLY_GET),
+    "costs:add": (SUPERUSER, SUPERUSER),
+    "costs:edit": (SUPERUSER, SUPERUSER),
+    "costs:upload": (SUPERUSER, SUPERUSER),
+    "costs:preview": ("login 403 403 403 404",) * 2,
+    "costs:economics": (SUPERUSER, STAFF_ONLY_GET),
+    "costs:tax": (SUPERUSER, SUPERUSER),
     "sync:cabinet": (SUPERUSER, STAFF_ONLY_GET),
     "sync:now": (STAFF_ONLY_GET, "login 403 403 403 404"),
     # Who sees which cabinet: for those who may manage access (the manager may not).
@@ -205,6 +213,12 @@ EXPECTED: dict[str, tuple[str, str]] = {
     **model_admin(
         "catalog", "price", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
     ),
+    # Cost prices and the cabinets' tax are staff's own data; uploads are records of the page.
+    **model_admin("costs", "costprice", view=SUPERUSER, add=SUPERUSER, change_post=SUPERUSER),
+    **model_admin(
+        "costs", "cabineteconomics", view=SUPERUSER, add=SUPERUSER, change_post=SUPERUSER
+    ),
+    **model_admin("costs", "costupload", view=SUPERUSER, add=NOBODY, change_post=NOBODY),
     **model_admin(
         "catalog", "pricechange", view=SUPERUSER, add=NOBODY, change_post=NOBODY, delete=NOBODY
     ),

@@ -94,6 +94,14 @@ class Samples:
             from finance.models import Report
 
             return str(self.row(Report).report_id)
+        if route.startswith("sellers/") and param == "pk" and "/costs/" in route:
+            from costs.models import CostPrice
+
+            return str(self.row(CostPrice).pk)
+        if route.startswith("sellers/") and param == "upload_id":
+            from costs.models import CostUpload
+
+            return str(self.row(CostUpload).pk)
         if route.startswith("sellers/") and param == "nm_id":
             from catalog.models import Product
 
@@ -130,6 +138,7 @@ def make_objects(token: WBToken) -> Samples:
 
     from alerts.models import AlertState, Delivery
     from catalog.models import Price, PriceChange, Product, Stock, Warehouse
+    from costs.models import CabinetEconomics, CostPrice, CostUpload
     from finance.models import Report, ReportRow
     from jobs.models import PeriodicJob
     from sales.models import Order, Sale
@@ -172,6 +181,11 @@ def make_objects(token: WBToken) -> Samples:
         Product.objects.create(seller=token.seller, nm_id=1, changed_at=now()),
         Price.objects.create(seller=token.seller, nm_id=1, chrt_id=1, changed_at=now()),
         PriceChange.objects.create(seller=token.seller, nm_id=1, chrt_id=1, seen_at=now()),
+        CostPrice.objects.create(
+            seller=token.seller, vendor_code="VC-1", valid_from=now().date(), cost=1
+        ),
+        CostUpload.objects.create(seller=token.seller, file_name="costs.csv"),
+        CabinetEconomics.objects.get_or_create(seller=token.seller)[0],  # one a cabinet
         Warehouse.objects.create(seller=token.seller, warehouse_id=1, changed_at=now()),
         Stock.objects.create(
             seller=token.seller, kind="fbs", warehouse_id=1, chrt_id=1, quantity=3, changed_at=now()
