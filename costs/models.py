@@ -111,4 +111,4 @@ class CabinetEconomics(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.seller}: {self.tax_rate}% of {self.tax_base}"
+        return str(self.seller)  # one a cabinet

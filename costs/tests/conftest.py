@@ -42,11 +42,11 @@ def other_seller(db) -> Seller:
     return Seller.objects.create(sid="costs-b", name="Cabinet B")
 
 
-@pytest.fixture
-def editor(make_user, seller):
-    """Staff who may change cabinet A's finance and its cost prices, reading English."""
-    user = make_user("cost-editor", staff=True, perms=COSTS_PERMS)
-    CabinetGrant.objects.create(seller=seller, user=user, finance=Level.CHANGE)
+def finance_client(make_user, seller, name: str, level: int):
+    """A client of staff with every cost permission, given `seller`'s finance at `level`,
+    reading English; its user as `client.user`."""
+    user = make_user(name, staff=True, perms=COSTS_PERMS)
+    CabinetGrant.objects.create(seller=seller, user=user, finance=level)
     client = client_for(user)
     client.cookies["django_language"] = "en"
     client.user = user
@@ -54,10 +54,12 @@ def editor(make_user, seller):
 
 
 @pytest.fixture
+def editor(make_user, seller):
+    """Staff who may change cabinet A's finance and its cost prices."""
+    return finance_client(make_user, seller, "cost-editor", Level.CHANGE)
+
+
+@pytest.fixture
 def reader(make_user, seller):
     """Staff with every cost permission, but cabinet A's finance read only."""
-    user = make_user("cost-reader", staff=True, perms=COSTS_PERMS)
-    CabinetGrant.objects.create(seller=seller, user=user, finance=Level.VIEW)
-    client = client_for(user)
-    client.cookies["django_language"] = "en"
-    return client
+    return finance_client(make_user, seller, "cost-reader", Level.VIEW)

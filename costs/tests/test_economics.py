@@ -13,7 +13,7 @@ from conftest import client_for
 from costs.economics import ProductEconomics, classify
 from costs.models import CabinetEconomics, CostPrice, TaxBase
 
-from .conftest import COSTS_PERMS
+from .conftest import COSTS_PERMS, finance_client
 
 pytestmark = pytest.mark.django_db
 FEBRUARY = {"date_from": "2026-02-01", "date_to": "2026-02-28"}
@@ -23,11 +23,7 @@ D = Decimal
 
 @pytest.fixture
 def accountant(make_user, synced_cabinet):
-    user = make_user("accountant", staff=True, perms=COSTS_PERMS)
-    CabinetGrant.objects.create(seller=synced_cabinet.seller, user=user, finance=Level.CHANGE)
-    client = client_for(user)
-    client.cookies["django_language"] = "en"
-    return client
+    return finance_client(make_user, synced_cabinet.seller, "accountant", Level.CHANGE)
 
 
 def economics_url(seller) -> str:
