@@ -26,6 +26,8 @@ from finance.models import ReportRow
 from finance.reconciliation import RETURN
 from sales.models import Order, Sale
 from sellers.models import Seller
+from sync.ingest import upsert
+from sync.registry import Counts
 from wbapi.methods import finance, statistics
 from wbapi.moscow import MOSCOW
 
@@ -243,9 +245,22 @@ def finance_rollup_refresh(*, seller: Seller, days: set[date]) -> None:
 
 def replace_days(model, seller: Seller, days: set[date], rows: dict[tuple, dict]) -> None:
     model.objects.filter(seller=seller, day__in=days).delete()
-    model.objects.bulk_create(
-        model(seller=seller, day=day, nm_id=nm_id, barcode=barcode, **values)
-        for (day, nm_id, barcode), values in rows.items()
+    # Every row with every column (a figure a day did not have is the field's default, 0), as
+    # the COPY of the upsert writes them: what bulk_create did, at a fraction of its cost.
+    defaults = {
+        field.attname: field.get_default()
+        for field in model._meta.concrete_fields
+        if not field.primary_key
+    }
+    upsert(
+        model,
+        [
+            defaults
+            | {"seller_id": seller.pk, "day": day, "nm_id": nm_id, "barcode": barcode, **values}
+            for (day, nm_id, barcode), values in rows.items()
+        ],
+        keys=("seller_id", "day", "nm_id", "barcode"),
+        counts=Counts(),
     )
 
 
