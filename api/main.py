@@ -4,8 +4,11 @@ from django.views.decorators.http import require_GET
 from ninja import NinjaAPI, Swagger
 
 from .auth import allowed
+from .catalog import router as catalog_router
 from .errors import install_handlers
+from .finance import router as finance_router
 from .sellers import router as sellers_router
+from .sync import router as sync_router
 from .trade import router as trade_router
 from .wb_tokens import router as wb_tokens_router
 
@@ -27,3 +30,6 @@ install_handlers(api)
 api.add_router("/wb-tokens/", wb_tokens_router, tags=["WB tokens"])
 api.add_router("/sellers/", sellers_router, tags=["Seller cabinets"])
 api.add_router("/sellers/", trade_router, tags=["Orders and sales"])
+api.add_router("/sellers/", catalog_router, tags=["Catalogue"])
+api.add_router("/sellers/", finance_router, tags=["Finance reports"])
+api.add_router("/sellers/", sync_router, tags=["Sync"])

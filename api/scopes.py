@@ -10,6 +10,9 @@ AREAS = {
     "tokens": _("WB tokens"),
     "sellers": _("Seller cabinets"),
     "sales": _("Orders and sales"),
+    "catalog": _("Catalogue"),
+    "finance": _("Finance"),
+    "sync": _("Sync"),
 }
 MODES = {"read": _("read"), "write": _("write")}
 ALL_SCOPES = [f"{area}:{mode}" for area in AREAS for mode in MODES]

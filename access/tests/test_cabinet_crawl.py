@@ -52,6 +52,10 @@ CABINET_ROUTES = {
     "api/v1/wb-tokens/<": (Area.TOKENS, "token"),
     "api/v1/sellers/<sid>/orders/": (Area.SALES, "seller"),
     "api/v1/sellers/<sid>/sales/": (Area.SALES, "seller"),
+    "api/v1/sellers/<sid>/products/": (Area.CATALOGUE, "seller"),
+    "api/v1/sellers/<sid>/stocks/": (Area.CATALOGUE, "seller"),
+    "api/v1/sellers/<sid>/finance/": (Area.FINANCE, "seller"),
+    "api/v1/sellers/<sid>/sync/": (Area.SYNC, "seller"),
     "api/v1/sellers/<": (None, "seller"),
     "admin/tokens/wbtoken/<": (Area.TOKENS, "token"),
     "admin/sellers/seller/<": (None, "seller"),
@@ -148,8 +152,10 @@ def visit(client: Client, cookies, method: str, url: str, htmx: bool = False):
     """One request, undone afterwards: its writes are rolled back, its cookies forgotten."""
     client.cookies = copy.deepcopy(cookies)
     headers = {"HX-Request": "true"} if htmx else {}
-    # The API's PATCH takes JSON: a valid body, so that it is the object that is looked up.
-    body = {"data": API_PATCH, "content_type": "application/json"} if method == "patch" else {}
+    # The API's PATCH and POST take JSON: a valid body, so that it is the object that is
+    # looked up (a body it cannot read is a 400 before that, whoever asks).
+    api_body = method == "patch" or (method == "post" and url.startswith("/api/"))
+    body = {"data": API_PATCH, "content_type": "application/json"} if api_body else {}
     with transaction.atomic():
         response = getattr(client, method)(url, headers=headers, **body)
         transaction.set_rollback(True)

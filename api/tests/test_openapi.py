@@ -39,6 +39,12 @@ def test_every_route_documents_its_errors(document):
         "/api/v1/sellers/{sid}/",
         "/api/v1/sellers/{sid}/orders/",
         "/api/v1/sellers/{sid}/sales/",
+        "/api/v1/sellers/{sid}/products/",
+        "/api/v1/sellers/{sid}/stocks/",
+        "/api/v1/sellers/{sid}/finance/reports/",
+        "/api/v1/sellers/{sid}/finance/reports/{report_id}/",
+        "/api/v1/sellers/{sid}/finance/reports/{report_id}/rows/",
+        "/api/v1/sellers/{sid}/sync/",
     }
     for path, operations in paths.items():
         for method, operation in operations.items():

@@ -53,7 +53,17 @@ def bearer(make_user, make_token) -> dict:
     user = make_user(
         "fuzzer",
         staff=True,
-        perms=[*ALL_TOKEN_PERMS, "sellers.view_seller", "sales.view_order", "sales.view_sale"],
+        perms=[
+            *ALL_TOKEN_PERMS,
+            "sellers.view_seller",
+            "sales.view_order",
+            "sales.view_sale",
+            "catalog.view_product",
+            "catalog.view_stock",
+            "finance.view_report",
+            "sync.view_syncstream",
+            "sync.change_syncstream",
+        ],
     )
     _token, raw = api_token_create(user=user, name="schemathesis")
     return {"Authorization": f"Bearer {raw}"}

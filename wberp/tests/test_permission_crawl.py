@@ -114,6 +114,14 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "api:seller": (API_TOKENS, API_NOT_ALLOWED),
     "api:seller_orders": ("401 403 403 403 ok", API_NOT_ALLOWED),
     "api:seller_sales": ("401 403 403 403 ok", API_NOT_ALLOWED),
+    "api:seller_products": ("401 403 403 403 ok", API_NOT_ALLOWED),
+    "api:seller_stocks": ("401 403 403 403 ok", API_NOT_ALLOWED),
+    "api:seller_reports": ("401 403 403 403 ok", API_NOT_ALLOWED),
+    "api:seller_report": ("401 403 403 403 ok", API_NOT_ALLOWED),
+    "api:seller_report_rows": ("401 403 403 403 ok", API_NOT_ALLOWED),
+    # "Sync now" takes JSON: a form-encoded body is a 400 for whoever may start it.
+    "api:seller_sync": ("401 403 403 403 ok", "401 403 403 403 400"),
+    "api:seller_sync_now": ("401 403 403 403 ok", "401 403 403 403 400"),
     # A cabinet's orders, sales and finance reports: for whoever may view them.
     "sales:orders": (SUPERUSER, STAFF_ONLY_GET),
     "sales:sales": (SUPERUSER, STAFF_ONLY_GET),

@@ -90,7 +90,7 @@ class Samples:
             return str(self.row(Notification).pk)
         if route.startswith(("sellers/", "api/v1/sellers/")) and param == "sid":
             return self.token.seller.sid
-        if route.startswith("sellers/") and param == "report_id":
+        if route.startswith(("sellers/", "api/v1/sellers/")) and param == "report_id":
             from finance.models import Report
 
             return str(self.row(Report).report_id)
