@@ -15,6 +15,9 @@ from math import floor, log10
 # The drawing's own units; the SVG scales to the width of its box.
 WIDTH, HEIGHT = 640, 220
 LEFT, RIGHT, TOP, BOTTOM = 48, 8, 10, 28
+# The y axis' labels are 12 px text: about this wide a character, so that the left margin
+# grows with the longest ("2 000 000") and no label is cut off.
+LABEL_CHARACTER = 7
 Y_TICKS = 4
 # At most this many labels under the x axis, so that they never overlap at any width.
 X_LABELS = 5
@@ -67,11 +70,17 @@ def nice_ceiling(value: float) -> float:
 
 @dataclass(frozen=True)
 class Frame:
-    """Where values go: y from zero (the baseline) to `top`, one slot of x per point."""
+    """Where values go: y from zero (the baseline) to `top`, one slot of x per point after
+    a left margin wide enough for the y axis' labels."""
 
     top: float
-    slot: float
+    slots: int
+    left: int = LEFT
     plot_height: float = HEIGHT - BOTTOM - TOP
+
+    @property
+    def slot(self) -> float:
+        return (WIDTH - RIGHT - self.left) / max(self.slots, 1)
 
     def y_of(self, value: float) -> float:
         return round(TOP + self.plot_height * (1 - value / self.top), 2)
@@ -80,26 +89,28 @@ class Frame:
         return round(self.plot_height * value / self.top, 2)
 
     def centre_of(self, index: int) -> float:
-        return round(LEFT + (index + 0.5) * self.slot, 2)
+        return round(self.left + (index + 0.5) * self.slot, 2)
 
     def y_ticks(self, number) -> list[Tick]:
         values = [self.top * step / Y_TICKS for step in range(Y_TICKS + 1)]
         return [Tick(self.y_of(value), number(tick_value(value))) for value in values]
 
 
-def frame_of(values: list, slots: int) -> Frame:
-    """The frame of `values` (None for a gap) drawn in `slots` slots."""
+def frame_of(values: list, slots: int, number) -> Frame:
+    """The frame of `values` (None for a gap) drawn in `slots` slots, its y axis labelled
+    by `number`."""
     top = nice_ceiling(float(max((v for v in values if v is not None), default=0)))
-    return Frame(top=top, slot=(WIDTH - RIGHT - LEFT) / max(slots, 1))
+    widest = max(len(tick.label) for tick in Frame(top, slots).y_ticks(number))
+    return Frame(top, slots, left=max(LEFT, LABEL_CHARACTER * widest + 8))
 
 
 def bar_chart(points: list[Point], *, number=str) -> BarChart:
     """The bars, axis ticks and labels of `points`, left to right; `number` formats the y axis."""
-    frame = frame_of([point.value for point in points], len(points))
+    frame = frame_of([point.value for point in points], len(points), number)
     gap = min(2.0, frame.slot * 0.2)
     bars = [
         Bar(
-            x=round(LEFT + index * frame.slot + gap / 2, 2),
+            x=round(frame.left + index * frame.slot + gap / 2, 2),
             y=frame.y_of(float(point.value)),
             width=round(frame.slot - gap, 2),
             height=frame.height_of(float(point.value)),
@@ -108,7 +119,9 @@ def bar_chart(points: list[Point], *, number=str) -> BarChart:
         for index, point in enumerate(points)
         if point.value is not None
     ]
-    return BarChart(bars=bars, y_ticks=frame.y_ticks(number), x_ticks=x_ticks(points, frame))
+    return BarChart(
+        bars=bars, y_ticks=frame.y_ticks(number), x_ticks=x_ticks(points, frame), left=frame.left
+    )
 
 
 @dataclass(frozen=True)
@@ -156,7 +169,7 @@ def line_chart(series: list[Series], *, number=str) -> LineChart:
     """Lines through each series' points, left to right, on one y scale; `number` formats
     the y axis. A missing value (None) breaks its line rather than drawing it at zero."""
     slots = max((len(one.points) for one in series), default=0)
-    frame = frame_of([point.value for one in series for point in one.points], slots)
+    frame = frame_of([point.value for one in series for point in one.points], slots, number)
     lines = []
     for index, one in enumerate(series):
         dots = [
@@ -166,7 +179,9 @@ def line_chart(series: list[Series], *, number=str) -> LineChart:
         ]
         lines.append(Line(one.name, index, line_path(dots), [dot for _, dot in dots]))
     points = series[0].points if series else []
-    return LineChart(lines=lines, y_ticks=frame.y_ticks(number), x_ticks=x_ticks(points, frame))
+    return LineChart(
+        lines=lines, y_ticks=frame.y_ticks(number), x_ticks=x_ticks(points, frame), left=frame.left
+    )
 
 
 def line_path(dots: list[tuple[int, Dot]]) -> str:
