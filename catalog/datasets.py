@@ -42,6 +42,7 @@ from .models import (
     StockSnapshot,
     Warehouse,
 )
+from .selectors import stock_totals_refresh
 
 
 def text(value: str | None) -> str:
@@ -117,6 +118,7 @@ class Cards(Dataset):
 
     def end_pass(self, seller: Seller, sync_pass: SyncPass, counts: Counts) -> None:
         remove_unseen(Product, seller, sync_pass, counts)  # in the trash, or deleted
+        stock_totals_refresh(seller)  # sizes came or went
 
 
 KEYS_NM = ("seller_id", "nm_id")
@@ -330,6 +332,7 @@ class SellerStocks(Dataset):
     def end_pass(self, seller: Seller, sync_pass: SyncPass, counts: Counts) -> None:
         remove_unseen(Stock, seller, sync_pass, counts, kind=StockKind.FBS)
         snapshot_today(seller, StockKind.FBS)
+        stock_totals_refresh(seller)
 
 
 def warehouse_after(seller: Seller, warehouse_id: int | None) -> int | None:
@@ -377,6 +380,7 @@ class WBStocks(Dataset):
     def end_pass(self, seller: Seller, sync_pass: SyncPass, counts: Counts) -> None:
         remove_unseen(Stock, seller, sync_pass, counts, kind=StockKind.FBW)
         snapshot_today(seller, StockKind.FBW)
+        stock_totals_refresh(seller)
 
 
 def snapshot_today(seller: Seller, kind: str) -> None:

@@ -44,6 +44,9 @@ class Product(SyncedRow):
     )
     wb_created_at = models.DateTimeField(_("created on WB"), null=True, blank=True)
     wb_updated_at = models.DateTimeField(_("updated on WB"), null=True, blank=True)
+    # Units on every warehouse, FBS and FBW, as the last stocks or cards pass left them
+    # (catalog.datasets): here, so that the list sorts and filters by it on an index.
+    stock_total = models.IntegerField(_("stock"), db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("product")
@@ -56,6 +59,9 @@ class Product(SyncedRow):
             models.Index(fields=["seller", "vendor_code"], name="catalog_product_vendor_idx"),
             models.Index(fields=["seller", "brand"], name="catalog_product_brand_idx"),
             models.Index(fields=["seller", "sync_pass"], name="catalog_product_pass_idx"),
+            models.Index(
+                fields=["seller", "stock_total", "nm_id"], name="catalog_product_stock_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -42,7 +42,7 @@ PRODUCT_SORTS = {
     "title": ["title", "nm_id"],
     "brand": ["brand", "vendor_code", "nm_id"],
     "price": ["price_from", "nm_id"],
-    "stock": ["stock", "nm_id"],
+    "stock": ["stock_total", "nm_id"],
     "updated": ["wb_updated_at", "nm_id"],
 }
 STOCK_SORTS = {
@@ -109,10 +109,16 @@ def product_figures() -> dict:
         "price_to": total_of(prices, "discounted_price", Max),
         "list_price": total_of(prices, "price", Min),
         "discount": total_of(prices, "discount", Max),
-        "stock": Coalesce(
-            total_of(product_stocks(), "quantity"), Value(0), output_field=IntegerField()
-        ),
+        "stock": F("stock_total"),
     }
+
+
+def stock_totals_refresh(seller: Seller) -> int:
+    """Each product's `stock_total` from its sizes' stock rows, where it differs: after a pass
+    that changed the stocks or the sizes, in its transaction. How many products changed."""
+    fresh = Coalesce(total_of(product_stocks(), "quantity"), Value(0), output_field=IntegerField())
+    stale = Product.objects.filter(seller=seller).exclude(stock_total=fresh)
+    return stale.update(stock_total=fresh)
 
 
 def with_figures(products: QuerySet[Product]) -> QuerySet[Product]:
@@ -130,24 +136,15 @@ def products_matching(seller: Seller, filters: ProductFilters) -> QuerySet[Produ
         products = products.filter(brand=filters.brand)
     if filters.subject:
         products = products.filter(subject_name=filters.subject)
-    if filters.stock:
-        stocked = stocked_products(seller)
-        if filters.stock == IN_STOCK:
-            products = products.filter(pk__in=stocked)
-        else:
-            products = products.exclude(pk__in=stocked)
+    if filters.stock == IN_STOCK:
+        products = products.filter(stock_total__gt=0)
+    elif filters.stock:
+        products = products.filter(stock_total__lte=0)
     sorted_by = PRODUCT_SORTS[filters.sort.removeprefix("-")][0]
     figures = product_figures()
     if sorted_by in figures:
         products = products.annotate(**{sorted_by: figures[sorted_by]})
     return products.order_by(*ordering(PRODUCT_SORTS, filters.sort))
-
-
-def stocked_products(seller: Seller) -> QuerySet:
-    """The ids of the seller's products with a unit on some warehouse: one set-wise query
-    (the database joins the stocked sizes once), not a question per product."""
-    stocked_sizes = Stock.objects.filter(seller=seller, quantity__gt=0).values("chrt_id")
-    return Size.objects.filter(seller=seller, chrt_id__in=stocked_sizes).values("product_id")
 
 
 def product_search(seller: Seller, query: str) -> Q:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from sellers.models import Seller
 
 from .models import Barcode, Price, Product, Size, Stock, StockKind, StockSnapshot
+from .selectors import stock_totals_refresh
 
 
 @dataclass
@@ -82,6 +83,8 @@ def product_make(
             )
             for (kind, warehouse_id, name), quantity in spec.stocks.items()
         )
+    stock_totals_refresh(seller)  # as the stocks pass that stored them would
+    product.refresh_from_db()
     return product
 
 
