@@ -7,14 +7,14 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from wberp.charts import BarChart, Point, bar_chart
+from wberp.charts import BarChart, LineChart, Point, Series, bar_chart, line_chart
 
 from .selectors import DayPrice, DayStock
 
 
 @dataclass(frozen=True)
 class Chart:
-    chart: BarChart
+    chart: BarChart | LineChart
     summary: str
 
 
@@ -87,8 +87,8 @@ def money_text(amount) -> str:
 
 
 def price_chart(days: list[DayPrice]) -> Chart | None:
-    """A bar a day: the product's lowest price with discount at the day's end; None without
-    any recorded price."""
+    """A line through the product's lowest price with discount at each day's end; None
+    without any recorded price."""
     priced = [day for day in days if day.price is not None]
     if not priced:
         return None
@@ -118,4 +118,5 @@ def price_chart(days: list[DayPrice]) -> Chart | None:
         "low": money_text(lowest.price),
         "low_day": day_text(lowest.day),
     }
-    return Chart(chart=bar_chart(points, number=grouped), summary=summary)
+    series = Series(_("Lowest price with discount"), points)
+    return Chart(chart=line_chart([series], number=grouped), summary=summary)

@@ -105,7 +105,7 @@ def test_the_period_is_moscow_days_and_a_bad_one_shows_the_default(synced_cabine
     assert 'aria-current="page">Last 7 days' in week.text
 
 
-def test_the_price_history_is_a_table_and_a_chart_of_the_lowest_price_a_day(seller, viewer):
+def test_the_price_history_is_a_table_and_a_line_of_the_lowest_price_a_day(seller, viewer):
     product = product_make(
         seller, 5, sizes=[SizeSpec(51, "S", price=None), SizeSpec(52, "M", price=None)]
     )
@@ -131,7 +131,7 @@ def test_the_price_history_is_a_table_and_a_chart_of_the_lowest_price_a_day(sell
     changes = response.context["price_changes"]
     assert [(c.chrt_id, c.discount) for c in changes] == [(52, 60), (51, 10), (52, 50)]
     chart = response.context["price_chart"]
-    assert [bar.tooltip.split(": ")[1] for bar in chart.chart.bars] == [
+    assert [dot.tooltip.split(": ")[1] for dot in chart.chart.lines[0].dots] == [
         "900.00",
         "900.00",
         "800.00",

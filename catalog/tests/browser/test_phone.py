@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from catalog.models import PriceChange
 from catalog.testing import FBS_HOME, FBW_KOLEDINO, SizeSpec, product_make, snapshot_make
 from sellers.models import Seller
 from sync.engine import streams_ensure
@@ -124,6 +125,33 @@ def test_a_product_on_a_phone_shows_its_daily_stock_as_a_chart(phone, visit_as, 
     assert chart.bounding_box()["width"] <= PHONE["width"]
     assert overflow(page) == 0
     screenshot(page, "product-375.png")
+
+
+def test_a_products_price_history_on_a_phone_is_a_line_and_a_table(
+    phone, visit_as, operator, seller
+):
+    now = timezone.now()
+    for days_ago, price in [(20, "2990"), (9, "2490"), (2, "2790")]:
+        PriceChange.objects.create(
+            seller=seller,
+            nm_id=1001,
+            chrt_id=10_001,
+            tech_size="M",
+            currency="RUB",
+            price=Decimal(price),
+            discount=30,
+            discounted_price=Decimal(price) * 7 / 10,
+            seen_at=now - timedelta(days=days_ago),
+        )
+    page = visit_as(operator, f"/sellers/{seller.sid}/products/1001/")
+
+    chart = page.locator("#prices ~ figure svg.chart-svg")
+    expect(chart.locator("path")).to_have_count(1)
+    expect(chart.locator("circle")).to_have_count(21)  # a day from the first price to today
+    expect(page.locator("#prices ~ .table-scroll tbody tr")).to_have_count(3)
+    assert chart.bounding_box()["width"] <= PHONE["width"]
+    assert overflow(page) == 0
+    screenshot(page, "product-prices-375.png")
 
 
 def test_sync_now_shows_the_pass_going_and_its_end_without_a_reload(
