@@ -2,10 +2,8 @@
 1366 px laptop, in Russian and English, with a long cabinet name; filters through htmx, the
 totals and figures in the reader's locale, the report's detail with its reconciliation.
 
-The data is an emulated cabinet's, stored as a finished sync leaves it (`synced_cabinet`).
-Chromium, the live server and the console watch (no console error, no uncaught exception, no
-CSP violation) are the token pages' (see tokens/tests/test_browser.py). Run only the browser
-tests: `pytest -m browser`.
+The data is an emulated cabinet's, stored as a finished sync leaves it (`synced_cabinet`);
+the browser, the live server and the console watch are the token pages' fixtures.
 """
 
 import re
