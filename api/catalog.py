@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
 from access.models import Area
+from catalog.exports import FIGURES, PRODUCT_COLUMNS, PRODUCT_FIELDS, STOCK_COLUMNS
 from catalog.forms import QUERY_MAX_LENGTH
 from catalog.models import Price, Product, Size, Stock, StockKind
 from catalog.selectors import (
@@ -32,30 +33,12 @@ from catalog.selectors import (
 from .auth import allowed
 from .errors import DENIED, Error
 from .export import CSV_ANSWER
-from .lists import ListQuery, cabinet, columns_of, list_answer, since, updated_since_field
+from .lists import ListQuery, cabinet, list_answer, since, updated_since_field
 
 router = Router()
 PRODUCT_ORDER = ("nm_id",)
 STOCK_ORDER = ("kind", "warehouse_id", "chrt_id")
 UPDATED_SINCE = updated_since_field("whose values wberp saw change")
-# A product's long texts and photos are on WB's card; the lists leave them out.
-PRODUCT_FIELDS = [
-    "nm_id",
-    "imt_id",
-    "subject_id",
-    "subject_name",
-    "vendor_code",
-    "brand",
-    "title",
-    "length_cm",
-    "width_cm",
-    "height_cm",
-    "weight_kg",
-    "wb_created_at",
-    "wb_updated_at",
-    "changed_at",
-]
-FIGURES = ["price_from", "price_to", "list_price", "discount", "stock"]
 
 
 class SizePrice(Schema):
@@ -187,17 +170,6 @@ def size_public(size: Size, price: Price | None, stock: int) -> dict:
         "price": price,
         "stock": stock,
     }
-
-
-PRODUCT_COLUMNS = [
-    *(column for column in columns_of(Product) if column[0] in PRODUCT_FIELDS),
-    *((name, lambda product, name=name: getattr(product, name)) for name in FIGURES),
-]
-STOCK_COLUMNS = [
-    *columns_of(Stock, hidden=["id", "seller", "sync_pass"]),
-    ("vendor_code", lambda stock: stock.vendor_code),
-    ("tech_size", lambda stock: stock.tech_size),
-]
 
 
 @router.get(

@@ -16,11 +16,12 @@ from access.models import Area
 from finance.models import Report, ReportRow
 from finance.selectors import report_rows, reports_of
 from sales.selectors import BIGINT_MAX
+from wberp.exports import columns_of
 
 from .auth import allowed
 from .errors import DENIED, Error
 from .export import CSV_ANSWER
-from .lists import HIDDEN_FIELDS, ListQuery, cabinet, columns_of, list_answer
+from .lists import HIDDEN_FIELDS, ListQuery, cabinet, list_answer
 
 router = Router()
 REPORT_ORDER = ("-date_from", "-report_id")

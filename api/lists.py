@@ -3,9 +3,8 @@ fields, `updated_since`, and the answer (a cursor page, or every row as CSV)."""
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from operator import attrgetter
 
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -15,12 +14,14 @@ from access.models import Area
 from access.selectors import visible_sellers
 from sellers.models import Seller
 from wbapi.moscow import MOSCOW
+from wberp.exports import HIDDEN_FIELDS as SHOWN_NOWHERE
+from wberp.exports import Column, Delimiter, csv_response
 
-from .export import Column, Delimiter, Format, csv_response, wants_csv
+from .export import Format, wants_csv
 from .pagination import DEFAULT_LIMIT, MAX_LIMIT, cursor_page, stream
 
-# What a row's own fields show of it but these: the row's key in wberp and its cabinet's.
-HIDDEN_FIELDS = ["id", "seller"]
+# A row's fields the API leaves out: its key in wberp and its cabinet's.
+HIDDEN_FIELDS = list(SHOWN_NOWHERE)
 
 
 class ListQuery(Schema):
@@ -48,12 +49,6 @@ def since(rows: QuerySet, field: str, moment: datetime | None) -> QuerySet:
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=MOSCOW)
     return rows.filter(**{f"{field}__gt": moment})
-
-
-def columns_of(model: type[Model], hidden: Sequence[str] = HIDDEN_FIELDS) -> list[Column]:
-    """A CSV column for each of the model's own fields but the hidden ones."""
-    fields = [field for field in model._meta.concrete_fields if field.name not in hidden]
-    return [(field.name, attrgetter(field.attname)) for field in fields]
 
 
 def list_answer(

@@ -10,10 +10,11 @@ from sellers.coverage import DATA_CATEGORIES, coverage_of
 from sellers.models import Seller
 from sellers.selectors import seller_tokens, sellers_with_tokens, visible_sellers
 from sellers.views import QUERY_MAX_LENGTH
+from wberp.exports import Delimiter, csv_response
 
 from .auth import allowed
 from .errors import DENIED, Error
-from .export import CSV_ANSWER, Delimiter, Format, csv_response, wants_csv
+from .export import CSV_ANSWER, Format, wants_csv
 from .pagination import DEFAULT_LIMIT, MAX_LIMIT, cursor_page, stream
 
 router = Router()

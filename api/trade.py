@@ -15,6 +15,7 @@ from access.models import Area
 from sales.forms import TEXT_MAX, OrderFilterForm, SaleFilterForm
 from sales.models import Order, Sale
 from sales.selectors import orders_of, sales_of
+from wberp.exports import columns_of
 
 from .auth import allowed
 from .errors import DENIED, Error
@@ -23,7 +24,6 @@ from .lists import (
     HIDDEN_FIELDS,
     ListQuery,
     cabinet,
-    columns_of,
     list_answer,
     since,
     updated_since_field,

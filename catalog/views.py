@@ -15,9 +15,11 @@ from access.models import Area
 from sellers.models import Seller
 from sellers.selectors import visible_sellers
 from sync.cabinet import data_freshness
+from wberp.exports import page_export
 from wberp.paging import keyed_page, page_number
 from wberp.periods import PeriodForm
 
+from .exports import PRODUCT_COLUMNS, STOCK_COLUMNS
 from .forms import ProductListForm, StockListForm
 from .models import Product
 from .presentation import price_chart, stock_chart
@@ -61,6 +63,9 @@ def product_list(request: HttpRequest, sid: str) -> HttpResponse:
     seller = cabinet(request, sid)
     form = ProductListForm(request.GET, **product_facets(seller))
     filters = form.filters()
+    rows = with_figures(products_matching(seller, filters))
+    if export := page_export(request, rows, PRODUCT_COLUMNS, name=f"products-{seller.sid}"):
+        return export
     page = keyed_page(
         products_matching(seller, filters),
         number=page_number(request.GET.get("page")),
@@ -120,6 +125,9 @@ def stock_list(request: HttpRequest, sid: str) -> HttpResponse:
     form = StockListForm(request.GET, warehouses=warehouses)
     filters = form.filters()
     stocks = stocks_matching(seller, filters)
+    rows = with_size_names(stocks_ordered(stocks, filters.sort))
+    if export := page_export(request, rows, STOCK_COLUMNS, name=f"stocks-{seller.sid}"):
+        return export
     page = keyed_page(
         stocks_ordered(stocks, filters.sort),
         number=page_number(request.GET.get("page")),

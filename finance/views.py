@@ -11,9 +11,10 @@ from access.models import Area
 from access.selectors import visible_sellers
 from sales.freshness import freshness_of
 from sales.selectors import BIGINT_MAX
+from wberp.exports import columns_of, page_export
 from wberp.paging import offset_page, page_number
 
-from .models import Report
+from .models import Report, ReportRow
 from .reconciliation import reconcile
 from .selectors import report_operations, report_rows, reports_of
 
@@ -32,12 +33,16 @@ def report_list(request: HttpRequest, sid: str) -> HttpResponse:
     period = request.GET.get("period")
     if period not in Report.Period.values:
         period = Report.Period.WEEKLY
+    reports = reports_of(seller, period)
+    name = f"reports-{seller.sid}-{period}"
+    if export := page_export(request, reports, columns_of(Report), name=name):
+        return export
     context = {
         "seller": seller,
         "period": period,
         "periods": Report.Period.choices,
         "page": offset_page(
-            reports_of(seller, period),
+            reports,
             number=page_number(request.GET.get("page")),
             size=REPORTS_PAGE,
         ),
@@ -60,6 +65,9 @@ def report_detail(request: HttpRequest, sid: str, report_id: int) -> HttpRespons
     if operation not in operations:
         operation = ""
     rows = report_rows(report, query=query, operation=operation)
+    name = f"report-{report.report_id}"
+    if export := page_export(request, rows, columns_of(ReportRow), name=name):
+        return export
     context = {
         "seller": seller,
         "report": report,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from access.models import Area
 from access.selectors import visible_sellers
+from wberp.exports import columns_of, page_export
 from wberp.paging import offset_page, page_number
 
 from .forms import OrderFilterForm, SaleFilterForm, TradeFilterForm
@@ -47,6 +48,9 @@ def trade_page(request: HttpRequest, sid: str, page: TradePage) -> HttpResponse:
     form = page.form(request.GET)
     filters = form.filters()
     rows = page.rows(seller, filters)
+    columns = columns_of(rows.model)
+    if export := page_export(request, rows, columns, name=f"{page.dataset}-{seller.sid}"):
+        return export
     context = {
         "seller": seller,
         "heading": page.heading,

@@ -17,9 +17,11 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from gateway.messages import describe
 from gateway.validation import check_wait
+from wberp.exports import page_export
 
 from .batches import check_batch_start, check_batch_summary
 from .exceptions import TokenError
+from .exports import TOKEN_COLUMNS
 from .forms import COLUMNS, TokenAddForm, TokenEditForm, TokenListForm, TokenPreviewForm
 from .models import CheckBatch, WBToken, WBTokenCheck
 from .presentation import category_label, deletion_question
@@ -66,6 +68,9 @@ def saved(request: HttpRequest, message: str, *, to: str) -> HttpResponse:
 @can("view")
 def token_list(request: HttpRequest) -> HttpResponse:
     form = TokenListForm(request.GET)
+    rows = tokens_matching(form.filters(), request.user)
+    if export := page_export(request, rows, TOKEN_COLUMNS, name="wb-tokens"):
+        return export
     context = token_list_page(
         form.filters(), user=request.user, page_number=request.GET.get("page")
     )

@@ -1,0 +1,34 @@
+"""The columns of the catalogue's exports, for its pages and the API alike (wberp.exports)."""
+
+from operator import attrgetter
+
+from wberp.exports import columns_of
+
+from .models import Stock
+
+# A product's long texts and photos are on WB's card; the lists and exports leave them out.
+PRODUCT_FIELDS = [
+    "nm_id",
+    "imt_id",
+    "subject_id",
+    "subject_name",
+    "vendor_code",
+    "brand",
+    "title",
+    "length_cm",
+    "width_cm",
+    "height_cm",
+    "weight_kg",
+    "wb_created_at",
+    "wb_updated_at",
+    "changed_at",
+]
+# A product's figures (catalog.selectors.product_figures): prices of its sizes, its stock.
+FIGURES = ["price_from", "price_to", "list_price", "discount", "stock"]
+PRODUCT_COLUMNS = [(name, attrgetter(name)) for name in PRODUCT_FIELDS + FIGURES]
+# A stock row with its size's names (catalog.selectors.with_size_names).
+STOCK_COLUMNS = [
+    *columns_of(Stock, hidden=["id", "seller", "sync_pass"]),
+    ("vendor_code", attrgetter("vendor_code")),
+    ("tech_size", attrgetter("tech_size")),
+]
