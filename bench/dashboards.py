@@ -182,7 +182,7 @@ def nm_ids(products: int) -> range:
 
 
 def today() -> date:
-    from dashboards.forms import moscow_today
+    from wberp.periods import moscow_today
 
     return moscow_today()
 

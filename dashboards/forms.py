@@ -11,10 +11,9 @@ from datetime import date, timedelta
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wbapi.moscow import MOSCOW
+from wberp.periods import moscow_today
 
 from .selectors import Period
 
@@ -31,10 +30,6 @@ PERIODS = [
 COVER_WINDOWS = [("14", _("14 days")), ("30", _("30 days"))]
 # The longest custom period: a year and a day, so that "the same day last year" fits.
 MAX_DAYS = 367
-
-
-def moscow_today() -> date:
-    return timezone.now().astimezone(MOSCOW).date()
 
 
 def last_days(days: int, today: date) -> Period:

@@ -9,6 +9,8 @@ equal to the raw rows in the transaction that stores those (dashboards.services)
   cancelDate), each with its sum at the price with the seller's discount (priceWithDisc).
 - SaleDay: the buyouts (saleID S…) and returns (R…) dated that day, their sums at the price
   with discount (returns as positive amounts) and what WB said it pays for them (forPay, net).
+- CabinetDay: OrderDay and SaleDay of a day summed over the cabinet's products, so that the
+  headline figures and the charts read a row a day whatever the number of products.
 - FinanceDay: the realization report rows of that operation day (rr_dt), summed by kind.
 """
 
@@ -66,9 +68,35 @@ class SaleDay(TradeDay):
                 fields=["seller", "day", "nm_id", "barcode"], name="saleday_key_uniq"
             )
         ]
+        # A product's days: its history, and whether a product out of stock sold lately.
+        indexes = [models.Index(fields=["seller", "nm_id", "day"], name="saleday_product_idx")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.nm_id} {self.barcode}"
+
+
+class CabinetDay(models.Model):
+    seller = models.ForeignKey(
+        Seller, on_delete=models.CASCADE, related_name="+", verbose_name=_("seller")
+    )
+    day = models.DateField(_("day"))
+    orders = models.IntegerField(_("orders"), default=0)
+    orders_sum = models.DecimalField(_("ordered for"), **MONEY)
+    cancellations = models.IntegerField(_("cancellations"), default=0)
+    cancellations_sum = models.DecimalField(_("cancelled for"), **MONEY)
+    buyouts = models.IntegerField(_("buyouts"), default=0)
+    buyouts_sum = models.DecimalField(_("bought out for"), **MONEY)
+    returns = models.IntegerField(_("returns"), default=0)
+    returns_sum = models.DecimalField(_("returned for"), **MONEY)
+    for_pay = models.DecimalField(_("to pay the seller"), **MONEY)
+
+    class Meta:
+        verbose_name = _("trade of a day")
+        verbose_name_plural = _("trade by day")
+        constraints = [models.UniqueConstraint(fields=["seller", "day"], name="cabinetday_uniq")]
+
+    def __str__(self) -> str:
+        return str(self.day)
 
 
 class FinanceDay(models.Model):

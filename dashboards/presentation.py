@@ -15,8 +15,8 @@ from catalog.presentation import day_text, grouped
 from sellers.models import Seller
 from sync.cabinet import data_freshness
 from wberp.charts import BarChart, LineChart, Point, Series, bar_chart, line_chart
+from wberp.periods import moscow_today
 
-from .forms import moscow_today
 from .selectors import (
     Day,
     Figure,

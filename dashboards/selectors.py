@@ -16,7 +16,6 @@ from decimal import Decimal
 
 from django.db.models import (
     DecimalField,
-    ExpressionWrapper,
     F,
     IntegerField,
     OuterRef,
@@ -30,8 +29,9 @@ from access.models import Area, Level
 from access.selectors import NO_LEVELS, User, levels_by_cabinet, sees_all_cabinets
 from catalog.models import Price, Product, Size, Stock
 from finance.models import Report
+from wberp import periods
 
-from .models import FinanceDay, OrderDay, SaleDay
+from .models import CabinetDay, FinanceDay, OrderDay, SaleDay
 
 ZERO = Decimal("0.00")
 ONE_DAY = timedelta(days=1)
@@ -40,15 +40,8 @@ SHOWN_COVER = 10
 
 
 @dataclass(frozen=True)
-class Period:
-    """Moscow days from `first` to `last`, both included."""
-
-    first: date
-    last: date
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
+class Period(periods.Period):
+    """Moscow days from `first` to `last`, both included, as a dashboard compares them."""
 
     def previous(self) -> Period:
         """As many days, ending the day before."""
@@ -277,8 +270,8 @@ def headlines(user_sights: dict[int, Sight], period: Period) -> dict[int, Headli
     over the cabinets whose figures of it the user may see."""
     sales_ids = [pk for pk, sight in user_sights.items() if sight.sales]
     finance_ids = [pk for pk, sight in user_sights.items() if sight.finance]
-    orders = sums_by_cabinet(OrderDay, sales_ids, ORDER_SUMS, period) if sales_ids else {}
-    sales = sums_by_cabinet(SaleDay, sales_ids, SALE_SUMS, period) if sales_ids else {}
+    trade = CabinetDay, sales_ids, ORDER_SUMS + SALE_SUMS, period
+    orders = sales = sums_by_cabinet(*trade) if sales_ids else {}  # a row holds both
     finance = sums_by_cabinet(FinanceDay, finance_ids, FINANCE_SUMS, period) if finance_ids else {}
     spans = report_spans(finance_ids, period) if finance_ids else {}
     return {
@@ -303,34 +296,20 @@ class Day:
 
 
 def days_of(seller_id: int, period: Period) -> list[Day]:
-    """The period's trade day by day, every day present (two queries)."""
-    span = (period.first, period.last)
-    orders = {
-        row["day"]: row
-        for row in OrderDay.objects.filter(seller_id=seller_id, day__range=span)
-        .values("day")
-        .annotate(orders=Sum("orders"), cancellations=Sum("cancellations"))
-    }
-    revenue = ExpressionWrapper(
-        Sum("buyouts_sum") - Sum("returns_sum"), output_field=DecimalField()
-    )
-    sales = {
-        row["day"]: row
-        for row in SaleDay.objects.filter(seller_id=seller_id, day__range=span)
-        .values("day")
-        .annotate(buyouts=Sum("buyouts"), returns=Sum("returns"), revenue=revenue)
-    }
-    return [
-        Day(
-            day,
-            orders=orders.get(day, {}).get("orders", 0),
-            cancellations=orders.get(day, {}).get("cancellations", 0),
-            buyouts=sales.get(day, {}).get("buyouts", 0),
-            returns=sales.get(day, {}).get("returns", 0),
-            revenue=sales.get(day, {}).get("revenue", ZERO),
+    """The period's trade day by day, every day present (one query)."""
+    rows = CabinetDay.objects.filter(seller_id=seller_id, day__range=(period.first, period.last))
+    found = {
+        row.day: Day(
+            row.day,
+            orders=row.orders,
+            cancellations=row.cancellations,
+            buyouts=row.buyouts,
+            returns=row.returns,
+            revenue=row.buyouts_sum - row.returns_sum,
         )
-        for day in period.each_day()
-    ]
+        for row in rows
+    }
+    return [found.get(day, Day(day)) for day in period.each_day()]
 
 
 # --- Products ---------------------------------------------------------------------------------

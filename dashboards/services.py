@@ -31,7 +31,7 @@ from sync.registry import Counts
 from wbapi.methods import finance, statistics
 from wbapi.moscow import MOSCOW
 
-from .models import FinanceDay, OrderDay, SaleDay
+from .models import CabinetDay, FinanceDay, OrderDay, SaleDay
 
 # WB's day, for the database's date functions, which want a zone name: Moscow has kept
 # UTC+3 all year since 2014, the same as wbapi.moscow.MOSCOW.
@@ -174,6 +174,7 @@ def orders_rollup_refresh(*, seller: Seller, days: set[date]) -> None:
         orders.filter(cancelled_on, is_cancel=True), Coalesce("cancel_date", "date")
     ).annotate(cancellations=Count("id"), cancellations_sum=Sum("price_with_disc"))
     replace_days(OrderDay, seller, days, merged(placed, cancelled))
+    cabinet_days_refresh(seller, days)
 
 
 @transaction.atomic
@@ -196,6 +197,7 @@ def sales_rollup_refresh(*, seller: Seller, days: set[date]) -> None:
     for row in rows.values():
         row["for_pay"] = row.pop("paid") - row.pop("paid_back")
     replace_days(SaleDay, seller, days, rows)
+    cabinet_days_refresh(seller, days)
 
 
 @transaction.atomic
@@ -262,6 +264,24 @@ def replace_days(model, seller: Seller, days: set[date], rows: dict[tuple, dict]
         keys=("seller_id", "day", "nm_id", "barcode"),
         counts=Counts(),
     )
+
+
+def cabinet_days_refresh(seller: Seller, days: set[date]) -> None:
+    """Sum the product rows of `days` into the cabinet's CabinetDay rows (two grouped
+    queries over those days' product rows)."""
+    found: dict[date, dict] = {}
+    for model, names in ((OrderDay, ORDER_COLUMNS), (SaleDay, SALE_COLUMNS)):
+        rows = model.objects.filter(seller=seller, day__in=days).order_by().values("day")
+        for row in rows.annotate(**{name: Sum(name) for name in names}):
+            found.setdefault(row.pop("day"), {}).update(row)
+    CabinetDay.objects.filter(seller=seller, day__in=days).delete()
+    CabinetDay.objects.bulk_create(
+        CabinetDay(seller=seller, day=day, **values) for day, values in found.items()
+    )
+
+
+ORDER_COLUMNS = ("orders", "orders_sum", "cancellations", "cancellations_sum")
+SALE_COLUMNS = ("buyouts", "buyouts_sum", "returns", "returns_sum", "for_pay")
 
 
 # --- Rebuilding ---------------------------------------------------------------------------------

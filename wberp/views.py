@@ -4,10 +4,10 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from dashboards.forms import moscow_today
 from dashboards.overview import columns, overview_rows
 from dashboards.views import period_form
 from sellers.selectors import overview
+from wberp.periods import moscow_today
 
 from .forms import LockedOutPasswordChangeForm
 

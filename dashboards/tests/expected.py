@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from dashboards.models import FinanceDay, OrderDay, SaleDay
+from dashboards.models import CabinetDay, FinanceDay, OrderDay, SaleDay
 from finance.models import ReportRow
 from sales.models import Order, Sale
 from wbapi.moscow import MOSCOW, parse_day, parse_moment
@@ -172,3 +172,14 @@ def rollups_of(seller) -> tuple[dict, dict, dict]:
 
 def expected_of(seller) -> tuple[dict, dict, dict]:
     return orders_by_day(seller), sales_by_day(seller), finance_by_day(seller)
+
+
+def cabinet_days_of(seller) -> tuple[dict, dict]:
+    """The CabinetDay rows as stored, and the product rows summed here by day."""
+    figures = ORDER_FIGURES + SALE_FIGURES
+    summed = table()
+    for model, names in ((OrderDay, ORDER_FIGURES), (SaleDay, SALE_FIGURES)):
+        for row in model.objects.filter(seller=seller).values("day", *names):
+            for name in names:
+                summed[row["day"]][name] += row[name]
+    return stored(CabinetDay, seller, figures, key=("day",)), cleaned(summed)

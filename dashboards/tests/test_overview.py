@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from catalog.models import Product, Size, Stock
 from conftest import client_for
-from dashboards.forms import moscow_today
 from dashboards.models import FinanceDay, OrderDay, SaleDay
-from dashboards.services import rollups_rebuild
+from dashboards.services import cabinet_days_refresh, rollups_rebuild
 from finance.models import Report
 from sync.models import SyncStream
 from tokens.models import WBToken
+from wberp.periods import moscow_today
 from wberp.tests.wbdata import WB_DATA_NOW
 
 from .test_dashboard import EVERY_AREA, PERMS, grant, raw_figures
@@ -74,6 +74,7 @@ def cabinet(make_token, number: int, today: date):
     seller = token.seller
     OrderDay.objects.create(seller=seller, day=today, nm_id=1, orders=3, orders_sum=300)
     SaleDay.objects.create(seller=seller, day=today, nm_id=1, buyouts=2, buyouts_sum=200)
+    cabinet_days_refresh(seller, {today})
     FinanceDay.objects.create(seller=seller, day=today, for_pay=150, logistics=10)
     product = Product.objects.create(seller=seller, nm_id=1, changed_at=timezone.now())
     Size.objects.create(seller=seller, product=product, chrt_id=11)

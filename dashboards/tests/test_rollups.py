@@ -16,6 +16,7 @@ from sync.services import sync_now
 from sync.testing import run_sync
 
 from .expected import (
+    cabinet_days_of,
     expected_of,
     rollups_of,
     truth_finance_by_day,
@@ -35,6 +36,8 @@ def test_a_rebuild_sums_the_raw_rows_and_wb_s_ground_truth_by_moscow_day(synced_
     assert sales == truth_sales_by_day(synced_cabinet.truth("sales"))
     assert finance == truth_finance_by_day(synced_cabinet.truth("finance_rows"))
     assert any(figures.get("cancellations") for figures in orders.values())
+    stored, summed = cabinet_days_of(seller)
+    assert stored == summed and stored
     assert any(figures.get("returns") for figures in sales.values())
 
 
@@ -158,6 +161,8 @@ def test_the_sync_keeps_the_rollups_equal_to_a_rebuild_through_cancellations_and
 
     incremental = rollups_of(seller)
     assert incremental == expected_of(seller)
+    stored, summed = cabinet_days_of(seller)
+    assert stored == summed
     rollups_rebuild(seller=seller)
     assert rollups_of(seller) == incremental
     # WB keeps 90 days of orders and their sales: older rows stay stored, so the days since

@@ -16,12 +16,13 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from catalog.testing import FBS_HOME, FBW_KOLEDINO, SizeSpec, product_make
-from dashboards.forms import moscow_today
 from dashboards.models import FinanceDay, OrderDay, SaleDay
+from dashboards.services import cabinet_days_refresh
 from finance.models import Report
 from sellers.models import Seller
 from sync.models import SyncStream
 from tokens.tests.test_browser import ARTIFACTS, UPDATE_SCREENSHOTS, screenshot
+from wberp.periods import moscow_today
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DOCS = ARTIFACTS.parents[1] / "docs" / "screenshots"
@@ -52,6 +53,7 @@ IN_THE_README = {
     ("overview", "1366", "en", "light"),
     ("overview", "375", "ru", "dark"),
 }
+DAYS = 90
 LONG_NAME = "Интернет-магазин одежды и обуви для всей семьи «Радуга»" * 2
 
 
@@ -74,7 +76,7 @@ def shop(name: str, sid: str, scale: int) -> Seller:
                 )
             ],
         )
-    for age in range(90):
+    for age in range(DAYS):
         day = today - timedelta(days=age)
         wave = 1 + (age * 7 + scale) % 5
         for number in range(1, 9):
@@ -110,6 +112,7 @@ def shop(name: str, sid: str, scale: int) -> Seller:
             storage=Decimal(200 * scale),
             penalties=Decimal(100 if age % 9 == 0 else 0),
         )
+    cabinet_days_refresh(seller, {today - timedelta(days=age) for age in range(DAYS)})
     monday = today - timedelta(days=today.weekday())
     for week in range(1, 14):
         start = monday - timedelta(weeks=week)
