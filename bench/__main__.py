@@ -4,6 +4,8 @@ if sys.argv[1:2] == ["sync"]:
     from bench.sync import main
 elif sys.argv[1:2] == ["money"]:
     from bench.money import main
+elif sys.argv[1:2] == ["exports"]:
+    from bench.exports import main
 elif sys.argv[1:2] == ["dashboards"]:
     from bench.dashboards import main
 else:

@@ -1,0 +1,329 @@
+"""`python -m bench exports`: the pages' CSV and XLSX exports at full scale, on a throwaway
+PostgreSQL database.
+
+1. CSV: the orders page's export (`?export=csv`, every order of WB's 90 days) of a cabinet of
+   1,000,000 orders (`--orders`), in this process without HTTP, read to its end: rows per
+   second as a ratio to `COPY (SELECT …) TO STDOUT WITH (FORMAT csv)` of the same rows in the
+   same order and the same run (target >= 50%), and this process's resident memory while it
+   streams (VmRSS sampled every 20 ms) against before it (target: flat, under 50 MiB more).
+2. XLSX: the same page's `?export=xlsx` of its newest `--xlsx-rows` orders (a date range that
+   holds about that many): seconds and the memory it adds.
+
+The orders are the ones `bench money` makes (bench.money.trade), COPYed into the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bench.money import KEPT_DAYS, cabinet, trade
+from bench.run import (
+    BASE_DIR,
+    DB_PREFIX,
+    cpu_model,
+    django_in_process,
+    load_average,
+    log,
+    production_env,
+)
+
+RESULTS_DIR = BASE_DIR / "bench" / "results"
+TARGETS = {"csv_ratio_to_copy": 0.5, "csv_extra_rss_mib": 50}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench exports", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--xlsx-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--pg-admin-url",
+        default=os.environ.get(
+            "BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a target fails")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[2:] if argv is None else argv)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.default_int_handler)
+    results: dict = {"started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    try:
+        with contextlib.ExitStack() as cleanup:
+            run(args, results, cleanup)
+    except KeyboardInterrupt:
+        print("\nInterrupted; everything the benchmark started is stopped.", file=sys.stderr)
+        return 130
+    for target in results.get("targets", []):
+        print(f"  {'ok  ' if target['pass'] else 'FAIL'}  {target['target']}: {target['value']}")
+    failed = [t for t in results.get("targets", []) if not t["pass"]]
+    return 1 if failed and args.strict else 0
+
+
+def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) -> None:
+    from bench import processes as proc
+
+    tmp = Path(tempfile.mkdtemp(prefix="wberp-bench-exports-"))
+    cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
+    db_name = f"{DB_PREFIX}{os.getpid()}_{random.randrange(16**6):06x}"
+    for orphan in proc.drop_orphans(args.pg_admin_url, DB_PREFIX):
+        log(f"Dropped {orphan}, left by a run that was killed")
+    log(f"Creating database {db_name}")
+    proc.create_database(args.pg_admin_url, db_name)
+    cleanup.callback(proc.drop_database, args.pg_admin_url, db_name)
+    env = production_env(tmp, proc.database_url(args.pg_admin_url, db_name))
+    proc.finish(
+        proc.run_manage("migrate", "--noinput", "-v0", env=env, cwd=BASE_DIR, python=sys.executable)
+    )
+    django_in_process(env)
+    from django.db import connections
+
+    cleanup.callback(connections.close_all)
+    results["machine"] = {"cpu": cpu_model(), "cores": os.cpu_count(), "load": load_average()}
+    results["setup"] = {"orders": args.orders, "xlsx_rows": args.xlsx_rows}
+    try:
+        seller = cabinet("Export cabinet")
+        log(f"COPYing {args.orders:,} orders into the table")
+        seed_orders(seller, args.orders)
+        client = export_client()
+        results["csv"] = csv_against_copy(client, seller)
+        results["xlsx"] = xlsx_export(client, seller, args.orders, args.xlsx_rows)
+    finally:
+        results["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        results["machine"]["load_end"] = load_average()
+        results["targets"] = targets(results)
+        write_results(args.results_dir, results)
+
+
+def seed_orders(seller, count: int) -> None:
+    from django.db import connection, transaction
+
+    from sales.models import Order
+    from sales.services import order_rows
+
+    rows = order_rows(seller, trade(seller, count)[0])
+    columns = list(rows[0])
+    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    table = connection.ops.quote_name(Order._meta.db_table)
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in row.values()])
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+class RSSSampler:
+    """This process's resident memory, sampled in a thread while something runs."""
+
+    def __init__(self) -> None:
+        self.peak = self.before = rss_mib()
+        self.running = True
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+
+    def sample(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, rss_mib())
+            time.sleep(0.02)
+
+    def __enter__(self) -> RSSSampler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.running = False
+        self.thread.join()
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("No VmRSS in /proc/self/status")
+
+
+def export_client():
+    from django.contrib.auth import get_user_model
+
+    from bench.inprocess import staff_client
+
+    user = get_user_model().objects.create_superuser("bench-exports", password=None)
+    return staff_client(user)
+
+
+def orders_export(client, seller, query: dict) -> tuple[int, int]:
+    """GET the orders page's export and read it to its end: (bytes, lines)."""
+    from django.urls import reverse
+
+    response = client.get(reverse("sales:orders", args=[seller.sid]), query, secure=True)
+    if response.status_code != 200:
+        raise RuntimeError(f"The export answered {response.status_code}")
+    size = lines = 0
+    for chunk in response.streaming_content:
+        size += len(chunk)
+        lines += chunk.count(b"\n")
+    return size, lines
+
+
+def csv_against_copy(client, seller) -> dict:
+    from django.db import connection
+
+    from sales.models import Order
+
+    every_day = {
+        "date_from": (datetime.now(UTC) - timedelta(days=KEPT_DAYS + 1)).date().isoformat(),
+        "date_to": (datetime.now(UTC) + timedelta(days=1)).date().isoformat(),
+    }
+    log("CSV: COPY … TO STDOUT of the same rows")
+    names = ", ".join(connection.ops.quote_name(column.attname) for column in fields(Order))
+    table = connection.ops.quote_name(Order._meta.db_table)
+    # Names from the model, the seller a parameter.
+    select = f"SELECT {names} FROM {table} WHERE seller_id = %s ORDER BY date DESC, id DESC"  # noqa: S608
+    started = time.perf_counter()
+    copied = 0
+    copy_out = f"COPY ({select}) TO STDOUT WITH (FORMAT csv, HEADER)"
+    with connection.cursor() as cursor, cursor.cursor.copy(copy_out, [seller.pk]) as copy:
+        for block in copy:
+            copied += len(block)
+    copy_seconds = time.perf_counter() - started
+    log("CSV: the orders page's export")
+    with RSSSampler() as memory:
+        started = time.perf_counter()
+        size, lines = orders_export(client, seller, {**every_day, "export": "csv"})
+        seconds = time.perf_counter() - started
+    rows = lines - 1
+    return {
+        "rows": rows,
+        "copy_seconds": round(copy_seconds, 2),
+        "copy_rows_per_s": round(rows / copy_seconds),
+        "copy_mib": round(copied / 2**20, 1),
+        "export_seconds": round(seconds, 2),
+        "export_rows_per_s": round(rows / seconds),
+        "export_mib": round(size / 2**20, 1),
+        "ratio_to_copy": round(copy_seconds / seconds, 2),
+        "rss_before_mib": round(memory.before, 1),
+        "rss_peak_mib": round(memory.peak, 1),
+    }
+
+
+def fields(model) -> list:
+    from wberp.exports import HIDDEN_FIELDS
+
+    return [field for field in model._meta.concrete_fields if field.name not in HIDDEN_FIELDS]
+
+
+def xlsx_export(client, seller, orders: int, wanted: int) -> dict:
+    """The newest `wanted` orders or so: the days that hold them (orders are even over 90)."""
+    days = max(1, round(KEPT_DAYS * wanted / orders))
+    today = datetime.now(UTC).date()
+    query = {
+        "date_from": (today - timedelta(days=days - 1)).isoformat(),
+        "date_to": (today + timedelta(days=1)).isoformat(),
+        "export": "xlsx",
+    }
+    from sales.models import Order
+
+    rows = Order.objects.filter(seller=seller, date__date__gte=query["date_from"]).count()
+    log(f"XLSX: the orders page's export of {rows:,} orders")
+    with RSSSampler() as memory:
+        started = time.perf_counter()
+        size, _lines = orders_export(client, seller, query)
+        seconds = time.perf_counter() - started
+    return {
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(rows / seconds),
+        "file_mib": round(size / 2**20, 1),
+        "rss_before_mib": round(memory.before, 1),
+        "rss_peak_mib": round(memory.peak, 1),
+    }
+
+
+def targets(results: dict) -> list[dict]:
+    found = []
+    if csv := results.get("csv"):
+        extra = round(csv["rss_peak_mib"] - csv["rss_before_mib"], 1)
+        found += [
+            {
+                "target": "CSV export rows/s >= 50% of COPY TO STDOUT",
+                "value": f"{csv['ratio_to_copy']:.0%}",
+                "pass": csv["ratio_to_copy"] >= TARGETS["csv_ratio_to_copy"],
+            },
+            {
+                "target": "CSV export memory flat (< 50 MiB over its start)",
+                "value": f"+{extra} MiB",
+                "pass": extra < TARGETS["csv_extra_rss_mib"],
+            },
+        ]
+    return found
+
+
+def write_results(directory: Path, results: dict) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = results["started_at"].replace("-", "").replace(":", "")
+    (directory / f"exports-{stamp}.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
+    text = markdown(results)
+    (directory / f"exports-{stamp}.md").write_text(text, encoding="utf-8")
+    (directory / "exports-latest.md").write_text(text, encoding="utf-8")
+    log(f"Results: {directory / ('exports-' + stamp + '.json')}, {directory / 'exports-latest.md'}")
+
+
+def markdown(results: dict) -> str:
+    machine = results["machine"]
+    lines = [
+        f"# Exports at full scale, {results['started_at']}",
+        "",
+        f"PostgreSQL; {machine['cores']} CPUs ({machine['cpu']}), load {machine['load']} at the "
+        f"start, {machine.get('load_end')} at the end: a shared, noisy machine.",
+        "",
+    ]
+    if csv := results.get("csv"):
+        lines += [
+            f"CSV of the orders page, {csv['rows']:,} orders ({csv['export_mib']} MiB), in-process "
+            "without HTTP, against `COPY (SELECT …) TO STDOUT WITH (FORMAT csv)` of the same "
+            "rows in the same order:",
+            "",
+            "| | seconds | rows/s |",
+            "|---|---:|---:|",
+            f"| COPY TO STDOUT | {csv['copy_seconds']} | {csv['copy_rows_per_s']:,} |",
+            f"| the page's CSV export | {csv['export_seconds']} | {csv['export_rows_per_s']:,} |",
+            "",
+            f"Ratio: {csv['ratio_to_copy']:.0%} of COPY. Resident memory {csv['rss_before_mib']} "
+            f"MiB before, {csv['rss_peak_mib']} MiB at most while it streamed.",
+            "",
+        ]
+    if xlsx := results.get("xlsx"):
+        lines += [
+            f"XLSX of the orders page, {xlsx['rows']:,} orders ({xlsx['file_mib']} MiB): "
+            f"{xlsx['seconds']} s ({xlsx['rows_per_s']:,} rows/s); resident memory "
+            f"{xlsx['rss_before_mib']} MiB before, {xlsx['rss_peak_mib']} MiB at most.",
+            "",
+        ]
+    lines += ["Targets:", ""]
+    lines += [
+        f"- {'met' if t['pass'] else 'MISSED'}: {t['target']}: {t['value']}"
+        for t in results.get("targets", [])
+    ]
+    return "\n".join(lines) + "\n"
