@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -46,7 +47,9 @@ class UploadNotSaved(Exception):
         self.preview = preview
 
 
-def cost_upload_create(*, seller: Seller, by, file_name: str, content: bytes) -> CostUpload:
+def cost_upload_create(
+    *, seller: Seller, by: AbstractBaseUser, file_name: str, content: bytes
+) -> CostUpload:
     """Keep an uploaded file until it is saved (or dropped a day later)."""
     CostUpload.objects.filter(
         saved_at__isnull=True, uploaded_at__lt=timezone.now() - UPLOAD_KEPT
@@ -68,7 +71,7 @@ def cost_upload_preview(upload: CostUpload) -> Preview:
 
 
 @transaction.atomic
-def cost_upload_save(*, upload: CostUpload, by) -> int:
+def cost_upload_save(*, upload: CostUpload, by: AbstractBaseUser) -> int:
     """Save every row of the upload in one transaction, or none: UploadNotSaved when a row
     (checked again now) has a problem. A row of a key already stored replaces its cost."""
     upload = CostUpload.objects.select_for_update().get(pk=upload.pk)
@@ -102,7 +105,7 @@ def cost_upload_save(*, upload: CostUpload, by) -> int:
 
 
 @transaction.atomic
-def saved_with_history(obj: CostPrice | CabinetEconomics, *, by, message: list):
+def saved_with_history(obj: CostPrice | CabinetEconomics, *, by: AbstractBaseUser, message: list):
     """Save a cost price or a cabinet's tax settings from their form, with the history entry
     the admin would write (`message`: the admin's change message of the form)."""
     adding = obj.pk is None
@@ -111,9 +114,11 @@ def saved_with_history(obj: CostPrice | CabinetEconomics, *, by, message: list):
     return obj
 
 
-def cost_price_save(*, price: CostPrice, by, message: list) -> CostPrice:
+def cost_price_save(*, price: CostPrice, by: AbstractBaseUser, message: list) -> CostPrice:
     return saved_with_history(price, by=by, message=message)
 
 
-def economics_save(*, economics: CabinetEconomics, by, message: list) -> CabinetEconomics:
+def economics_save(
+    *, economics: CabinetEconomics, by: AbstractBaseUser, message: list
+) -> CabinetEconomics:
     return saved_with_history(economics, by=by, message=message)
