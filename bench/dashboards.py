@@ -101,28 +101,30 @@ def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) 
         "database": "PostgreSQL",
         "repeats": REPEATS,
     }
-    sellers = add_cabinets(args.cabinets, args.products)
-    client = signed_in_client()
     results["sizes"] = []
-    seeded = 0
+    groups = []
     for size in (int(text) for text in args.sizes.split(",")):
-        log(f"Seeding up to {size:,} orders")
+        log(f"Seeding {args.cabinets} cabinets of {size:,} orders in all")
+        sellers = add_cabinets(f"o{size}", args.cabinets, args.products)
         started = time.monotonic()
-        seeded = seed_orders(sellers, args.products, seeded, size)
+        seed_orders(sellers, args.products, size)
         seed_s = time.monotonic() - started
         started = time.monotonic()
         rebuild(sellers)
         rebuild_s = time.monotonic() - started
-        log(f"Measuring at {size:,} orders")
+        groups.append((sellers, signed_in_client(f"bench-{size}", sellers)))
         results["sizes"].append(
             {
                 "orders": size,
                 "seed_s": round(seed_s, 1),
                 "rollups_rebuild_s": round(rebuild_s, 1),
-                **table_sizes(),
-                **measure(client, sellers[0]),
+                **table_sizes(sellers),
             }
         )
+    vacuum()
+    log("Measuring every size in turn")
+    for found, measured in zip(results["sizes"], measure(groups), strict=True):
+        found.update(measured)
     results["machine"]["load_average_end"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
     results["targets"] = targets(results)
     write_results(args.results_dir, results)
@@ -131,7 +133,7 @@ def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) 
 # --- Seeding ------------------------------------------------------------------------------------
 
 
-def add_cabinets(count: int, products: int) -> list:
+def add_cabinets(prefix: str, count: int, products: int) -> list:
     """Cabinets with a catalogue (a size, a price and a stock per product) and reports."""
     from django.utils import timezone
 
@@ -140,7 +142,8 @@ def add_cabinets(count: int, products: int) -> list:
 
     now = timezone.now()
     sellers = [
-        Seller.objects.create(sid=f"bench-{n:02}", name=f"Кабинет {n:02}") for n in range(count)
+        Seller.objects.create(sid=f"{prefix}-{n:02}", name=f"Кабинет {prefix}-{n:02}")
+        for n in range(count)
     ]
     rng = random.Random(SEED)
     for seller in sellers:
@@ -243,9 +246,9 @@ ORDER_TEXT = (
 )
 
 
-def seed_orders(sellers: list, products: int, seeded: int, size: int) -> int:
-    """Orders numbered from `seeded` up to `size` in all, spread over the cabinets and the
-    last DAYS days; a tenth cancelled, most of the rest bought out, some returned (COPY)."""
+def seed_orders(sellers: list, products: int, size: int) -> None:
+    """`size` orders spread over the cabinets and the last DAYS days; a tenth cancelled,
+    most of the rest bought out, some returned (COPY)."""
     from django.db import connection
     from django.db.transaction import atomic
 
@@ -265,7 +268,7 @@ def seed_orders(sellers: list, products: int, seeded: int, size: int) -> int:
     with atomic(), connection.cursor() as cursor:
         events = []  # the sales and returns, copied after the orders (one COPY at a time)
         with cursor.cursor.copy(order_copy) as orders:
-            for number in range(seeded, size):
+            for number in range(size):
                 seller = sellers[number % len(sellers)]
                 rng = random.Random(number)
                 at = first + timedelta(seconds=rng.randrange(span))
@@ -314,68 +317,100 @@ def seed_orders(sellers: list, products: int, seeded: int, size: int) -> int:
                         *blanks,
                     )
                 )
-    return size
 
 
 def rebuild(sellers: list) -> None:
-    from django.db import connection
-
     from dashboards.services import rollups_rebuild
 
     for seller in sellers:
         rollups_rebuild(seller=seller)
+
+
+def vacuum() -> None:
+    """The state autovacuum reaches soon after such a load: statistics, visibility map."""
+    from django.db import connection
+
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
 
 
-def table_sizes() -> dict:
-    from dashboards.models import FinanceDay, OrderDay, SaleDay
+def table_sizes(sellers: list) -> dict:
+    from dashboards.models import CabinetDay, FinanceDay, OrderDay, SaleDay
     from sales.models import Order, Sale
 
+    rollups = (CabinetDay, FinanceDay, OrderDay, SaleDay)
     return {
-        "orders_rows": Order.objects.count(),
-        "sales_rows": Sale.objects.count(),
-        "rollup_rows": OrderDay.objects.count()
-        + SaleDay.objects.count()
-        + FinanceDay.objects.count(),
+        "orders_rows": Order.objects.filter(seller__in=sellers).count(),
+        "sales_rows": Sale.objects.filter(seller__in=sellers).count(),
+        "rollup_rows": sum(model.objects.filter(seller__in=sellers).count() for model in rollups),
     }
 
 
 # --- Measuring ----------------------------------------------------------------------------------
 
 
-def signed_in_client():
+def signed_in_client(username: str, sellers: list):
+    """A client signed in as staff who see these cabinets, every area, read only."""
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
     from django.test import Client
 
-    user = get_user_model().objects.create_superuser("bench", "bench@example.invalid", None)
+    from access.models import CabinetGrant
+
+    user = get_user_model().objects.create_user(username, is_staff=True)
+    for codename in PERMISSIONS:
+        app_label, name = codename.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=name)
+        )
+    areas = dict.fromkeys(("tokens", "catalogue", "sales", "finance", "sync"), 1)
+    CabinetGrant.objects.bulk_create(
+        CabinetGrant(seller=seller, user=user, **areas) for seller in sellers
+    )
     # As the TLS proxy in front of gunicorn sends them: production redirects plain HTTP.
     client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
     client.force_login(user)
     return client
 
 
-def measure(client, seller) -> dict:
-    """Each page's server time (median and minimum of REPEATS, ms) and queries."""
+PERMISSIONS = (
+    "sellers.view_seller",
+    "sales.view_order",
+    "sales.view_sale",
+    "finance.view_report",
+    "catalog.view_stock",
+    "catalog.view_product",
+    "tokens.view_wbtoken",
+    "sync.view_syncstream",
+)
+
+
+def measure(groups: list) -> list[dict]:
+    """Each page of each size: server time (median and minimum of REPEATS, ms, the sizes
+    in turn, so that the machine's load weighs on each alike) and queries."""
     from bench.inprocess import query_count
 
     pages = {
-        "dashboard": f"/sellers/{seller.sid}/?period=30",
-        "overview": "/?period=30",
+        "dashboard": lambda sellers: f"/sellers/{sellers[0].sid}/?period=30",
+        "overview": lambda sellers: "/?period=30",
     }
-    found = {}
-    for name, url in pages.items():
-        queries = query_count(client, url)  # after a first GET, as the other benchmarks count
-        times = []
+    found: list[dict] = [{} for _ in groups]
+    for name, url_of in pages.items():
+        urls = [(client, url_of(sellers)) for sellers, client in groups]
+        # After a first GET, as the other benchmarks count.
+        queries = [query_count(client, url) for client, url in urls]
+        times: list[list[float]] = [[] for _ in groups]
         for _ in range(REPEATS):
-            started = time.perf_counter()
-            client.get(url, secure=True)
-            times.append((time.perf_counter() - started) * 1000)
-        found[name] = {
-            "median_ms": round(statistics.median(times), 1),
-            "min_ms": round(min(times), 1),
-            "queries": queries,
-        }
+            for index, (client, url) in enumerate(urls):
+                started = time.perf_counter()
+                client.get(url, secure=True)
+                times[index].append((time.perf_counter() - started) * 1000)
+        for index, measured in enumerate(times):
+            found[index][name] = {
+                "median_ms": round(statistics.median(measured), 1),
+                "min_ms": round(min(measured), 1),
+                "queries": queries[index],
+            }
     return found
 
 
