@@ -46,7 +46,7 @@ class Product(SyncedRow):
     wb_updated_at = models.DateTimeField(_("updated on WB"), null=True, blank=True)
     # Units on every warehouse, FBS and FBW, as the last stocks or cards pass left them
     # (catalog.datasets): here, so that the list sorts and filters by it on an index.
-    stock_total = models.IntegerField(_("stock"), db_default=0, editable=False)
+    stock_total = models.IntegerField(_("stock"), default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("product")

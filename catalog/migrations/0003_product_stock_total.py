@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="product",
             name="stock_total",
-            field=models.IntegerField(db_default=0, editable=False, verbose_name="stock"),
+            field=models.IntegerField(default=0, db_default=0, editable=False, verbose_name="stock"),
         ),
         migrations.AddIndex(
             model_name="product",
