@@ -16,86 +16,33 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import random
-import shutil
-import signal
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench import scaffold
 from bench.money import KEPT_DAYS, cabinet, trade
-from bench.run import (
-    BASE_DIR,
-    DB_PREFIX,
-    cpu_model,
-    django_in_process,
-    load_average,
-    log,
-    production_env,
-)
+from bench.run import cpu_model, load_average, log
 
-RESULTS_DIR = BASE_DIR / "bench" / "results"
 TARGETS = {"csv_ratio_to_copy": 0.5, "csv_extra_rss_mib": 50}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench exports", description=__doc__.split("\n")[0]
-    )
+    parser = scaffold.parser("exports", __doc__)
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
-    parser.add_argument(
-        "--pg-admin-url",
-        default=os.environ.get(
-            "BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
-    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
-    parser.add_argument("--strict", action="store_true", help="exit 1 if a target fails")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[2:] if argv is None else argv)
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, signal.default_int_handler)
-    results: dict = {"started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    try:
-        with contextlib.ExitStack() as cleanup:
-            run(args, results, cleanup)
-    except KeyboardInterrupt:
-        print("\nInterrupted; everything the benchmark started is stopped.", file=sys.stderr)
-        return 130
-    for target in results.get("targets", []):
-        print(f"  {'ok  ' if target['pass'] else 'FAIL'}  {target['target']}: {target['value']}")
-    failed = [t for t in results.get("targets", []) if not t["pass"]]
-    return 1 if failed and args.strict else 0
+    return scaffold.main(parse_args(sys.argv[2:] if argv is None else argv), run)
 
 
 def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) -> None:
-    from bench import processes as proc
-
-    tmp = Path(tempfile.mkdtemp(prefix="wberp-bench-exports-"))
-    cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
-    db_name = f"{DB_PREFIX}{os.getpid()}_{random.randrange(16**6):06x}"
-    for orphan in proc.drop_orphans(args.pg_admin_url, DB_PREFIX):
-        log(f"Dropped {orphan}, left by a run that was killed")
-    log(f"Creating database {db_name}")
-    proc.create_database(args.pg_admin_url, db_name)
-    cleanup.callback(proc.drop_database, args.pg_admin_url, db_name)
-    env = production_env(tmp, proc.database_url(args.pg_admin_url, db_name))
-    proc.finish(
-        proc.run_manage("migrate", "--noinput", "-v0", env=env, cwd=BASE_DIR, python=sys.executable)
-    )
-    django_in_process(env)
-    from django.db import connections
-
-    cleanup.callback(connections.close_all)
+    scaffold.throwaway_database(args, cleanup, "exports")
     results["machine"] = {"cpu": cpu_model(), "cores": os.cpu_count(), "load": load_average()}
     results["setup"] = {"orders": args.orders, "xlsx_rows": args.xlsx_rows}
     try:
@@ -106,10 +53,10 @@ def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) 
         results["csv"] = csv_against_copy(client, seller)
         results["xlsx"] = xlsx_export(client, seller, args.orders, args.xlsx_rows)
     finally:
-        results["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        results["finished_at"] = scaffold.now_text()
         results["machine"]["load_end"] = load_average()
         results["targets"] = targets(results)
-        write_results(args.results_dir, results)
+        scaffold.write_results(args.results_dir, "exports", results, markdown)
 
 
 def seed_orders(seller, count: int) -> None:
@@ -118,17 +65,9 @@ def seed_orders(seller, count: int) -> None:
     from sales.models import Order
     from sales.services import order_rows
 
-    rows = order_rows(seller, trade(seller, count)[0])
-    columns = list(rows[0])
-    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with transaction.atomic():
+        scaffold.copy_rows(Order, order_rows(seller, trade(seller, count)[0]))
     table = connection.ops.quote_name(Order._meta.db_table)
-    with (
-        transaction.atomic(),
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in row.values()])
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM ANALYZE {table}")
 
@@ -276,18 +215,6 @@ def targets(results: dict) -> list[dict]:
             },
         ]
     return found
-
-
-def write_results(directory: Path, results: dict) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp = results["started_at"].replace("-", "").replace(":", "")
-    (directory / f"exports-{stamp}.json").write_text(
-        json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-    )
-    text = markdown(results)
-    (directory / f"exports-{stamp}.md").write_text(text, encoding="utf-8")
-    (directory / "exports-latest.md").write_text(text, encoding="utf-8")
-    log(f"Results: {directory / ('exports-' + stamp + '.json')}, {directory / 'exports-latest.md'}")
 
 
 def markdown(results: dict) -> str:

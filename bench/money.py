@@ -20,29 +20,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import random
-import shutil
-import signal
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bench.run import (
-    BASE_DIR,
-    DB_PREFIX,
-    cpu_model,
-    django_in_process,
-    load_average,
-    log,
-    production_env,
-)
+from bench import scaffold
+from bench.run import BASE_DIR, cpu_model, load_average, log
 
-RESULTS_DIR = BASE_DIR / "bench" / "results"
 PAGE_ROWS = 80_000
 PRODUCTS = 2_000
 KEPT_DAYS = 90
@@ -50,62 +38,19 @@ TARGETS = {"upsert_ratio": 0.5, "page_ratio": 1.2, "worker_rss_mib": 250}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench money", description=__doc__.split("\n")[0]
-    )
+    parser = scaffold.parser("money", __doc__)
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=10_000, help="orders of the small cabinet")
     parser.add_argument("--rounds", type=int, default=15, help="requests per page timed")
-    parser.add_argument(
-        "--pg-admin-url",
-        default=os.environ.get(
-            "BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
-    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
-    parser.add_argument("--strict", action="store_true", help="exit 1 if a target fails")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[2:] if argv is None else argv)
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, signal.default_int_handler)
-    results: dict = {"started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    try:
-        with contextlib.ExitStack() as cleanup:
-            run(args, results, cleanup)
-    except KeyboardInterrupt:
-        print("\nInterrupted; everything the benchmark started is stopped.", file=sys.stderr)
-        return 130
-    for target in results.get("targets", []):
-        print(f"  {'ok  ' if target['pass'] else 'FAIL'}  {target['target']}: {target['value']}")
-    failed = [t for t in results.get("targets", []) if not t["pass"]]
-    return 1 if failed and args.strict else 0
+    return scaffold.main(parse_args(sys.argv[2:] if argv is None else argv), run)
 
 
 def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) -> None:
-    from bench import processes as proc
-
-    tmp = Path(tempfile.mkdtemp(prefix="wberp-bench-money-"))
-    cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
-    db_name = f"{DB_PREFIX}{os.getpid()}_{random.randrange(16**6):06x}"
-    for orphan in proc.drop_orphans(args.pg_admin_url, DB_PREFIX):
-        log(f"Dropped {orphan}, left by a run that was killed")
-    log(f"Creating database {db_name}")
-    proc.create_database(args.pg_admin_url, db_name)
-    cleanup.callback(proc.drop_database, args.pg_admin_url, db_name)
-    env = production_env(tmp, proc.database_url(args.pg_admin_url, db_name))
-    env["WB_API_LOCAL_EMULATOR"] = "true"  # the worker's WB is the emulator on loopback
-    python = sys.executable
-    proc.finish(  # the pages are rendered as in production: from the collected static files
-        proc.run_manage("collectstatic", "--noinput", "-v0", env=env, cwd=BASE_DIR, python=python),
-        proc.run_manage("migrate", "--noinput", "-v0", env=env, cwd=BASE_DIR, python=python),
-    )
-    django_in_process(env)
-    from django.db import connections
-
-    cleanup.callback(connections.close_all)
+    tmp, env = scaffold.throwaway_database(args, cleanup, "money", static=True, emulator=True)
     results["machine"] = {"cpu": cpu_model(), "cores": os.cpu_count(), "load": load_average()}
     results["setup"] = {"orders": args.orders, "small": args.small, "page_rows": PAGE_ROWS}
     try:
@@ -119,10 +64,10 @@ def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) 
         log("A worker syncing pages of 80,000 orders from the emulator")
         results["worker"] = worker_memory(env, tmp)
     finally:
-        results["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        results["finished_at"] = scaffold.now_text()
         results["machine"]["load_end"] = load_average()
         results["targets"] = targets(results)
-        write_results(args.results_dir, results)
+        scaffold.write_results(args.results_dir, "money", results, markdown)
 
 
 def cabinet(name: str):
@@ -260,18 +205,11 @@ def timed(function, *args) -> float:
 
 def copy_rolled_back(tables: list) -> None:
     """COPY the rows into their tables, then roll back: the least writing them can cost."""
-    from django.db import connection, transaction
+    from django.db import transaction
 
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic():
         for model, rows in tables:
-            columns = list(rows[0])
-            quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
-            target = connection.ops.quote_name(model._meta.db_table)
-            with cursor.cursor.copy(f"COPY {target} ({quoted}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(
-                        [json.dumps(v) if isinstance(v, dict) else v for v in row.values()]
-                    )
+            scaffold.copy_rows(model, rows)
         transaction.set_rollback(True)
 
 
@@ -418,18 +356,6 @@ def targets(results: dict) -> list[dict]:
             }
         )
     return found
-
-
-def write_results(directory: Path, results: dict) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp = results["started_at"].replace("-", "").replace(":", "")
-    (directory / f"money-{stamp}.json").write_text(
-        json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-    )
-    text = markdown(results)
-    (directory / f"money-{stamp}.md").write_text(text, encoding="utf-8")
-    (directory / "money-latest.md").write_text(text, encoding="utf-8")
-    log(f"Results: {directory / ('money-' + stamp + '.json')}, {directory / 'money-latest.md'}")
 
 
 def markdown(results: dict) -> str:

@@ -15,29 +15,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import random
-import shutil
-import signal
 import sys
-import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.run import (
-    BASE_DIR,
-    DB_PREFIX,
-    cpu_model,
-    django_in_process,
-    load_average,
-    log,
-    log_step,
-    production_env,
-)
+from bench import scaffold
+from bench.run import BASE_DIR, cpu_model, load_average, log, log_step
 
-RESULTS_DIR = BASE_DIR / "bench" / "results"
 CATEGORIES = "content,prices,marketplace,analytics"
 WORKER_OPTIONS = ("--no-reload", "--no-startup-delay", "--interval=0.02", "--tick-interval=0.2")
 # A dataset's WB limit group (the one its pages draw on).
@@ -53,61 +38,24 @@ ROUND_TIMEOUT = 900.0
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench sync", description=__doc__.split("\n")[0]
-    )
+    parser = scaffold.parser("sync", __doc__)
     parser.add_argument("--cabinets", type=int, default=20)
     parser.add_argument("--products", type=int, default=1000, help="products per cabinet")
     parser.add_argument("--speed", type=float, default=2.0, help="emulator --speed = WB_RATE_SPEED")
     parser.add_argument("--workers", default="1,4", help="worker counts, one round each")
     parser.add_argument("--copy-rows", type=int, default=100_000, help="rows of the COPY test")
-    parser.add_argument(
-        "--pg-admin-url",
-        default=os.environ.get(
-            "BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
-    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
-    parser.add_argument("--strict", action="store_true", help="exit 1 if a target fails")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[2:] if argv is None else argv)
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, signal.default_int_handler)
-    results: dict = {"started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    try:
-        with contextlib.ExitStack() as cleanup:
-            try:
-                run(args, results, cleanup)
-            finally:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except KeyboardInterrupt:
-        print("\nInterrupted; everything the benchmark started is stopped.", file=sys.stderr)
-        return 130
-    failed = [t for t in results.get("targets", []) if not t["pass"]]
-    for target in results.get("targets", []):
-        print(f"  {'ok  ' if target['pass'] else 'FAIL'}  {target['target']}: {target['value']}")
-    return 1 if failed and args.strict else 0
+    return scaffold.main(parse_args(sys.argv[2:] if argv is None else argv), run)
 
 
 def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) -> None:
     from bench import processes as proc
 
-    tmp = Path(tempfile.mkdtemp(prefix="wberp-bench-sync-"))
-    cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
-    db_name = f"{DB_PREFIX}{os.getpid()}_{random.randrange(16**6):06x}"
-    for orphan in proc.drop_orphans(args.pg_admin_url, DB_PREFIX):
-        log(f"Dropped {orphan}, left by a run that was killed")
-    log(f"Creating database {db_name}")
-    proc.create_database(args.pg_admin_url, db_name)
-    cleanup.callback(log_step, "Dropping database", proc.drop_database, args.pg_admin_url, db_name)
-    env = sync_env(tmp, proc.database_url(args.pg_admin_url, db_name), args.speed)
-    proc.finish(
-        proc.run_manage("migrate", "--noinput", "-v0", env=env, cwd=BASE_DIR, python=sys.executable)
-    )
-
+    tmp, env = scaffold.throwaway_database(args, cleanup, "sync", emulator=True)
+    env |= sped_up(args.speed)  # the workers'
     state_dir = tmp / "emulator"
     emulator, emulator_url = proc.emulator_start(
         state_dir,
@@ -118,14 +66,10 @@ def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) 
         speed=args.speed,
     )
     cleanup.callback(log_step, "Stopping the emulator", proc.stop, emulator)
-    django_in_process(env)
     from django.conf import settings
-    from django.db import connections
 
     # This process adds the cabinets' tokens, which are checked with the emulator too.
     env["WB_API_BASE_URL"] = settings.WB_API_BASE_URL = emulator_url + "/{host}"
-
-    cleanup.callback(connections.close_all)
     results["machine"] = machine()
     results["setup"] = {
         "cabinets": args.cabinets,
@@ -151,14 +95,10 @@ def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) 
         log(f"Upsert against raw COPY, {args.copy_rows:,} rows")
         results["upsert"] = upsert_against_copy(args.copy_rows)
     finally:
-        results["finished_at"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        results["finished_at"] = scaffold.now_text()
         results["machine"]["load_average_end"] = load_average()
         results["targets"] = targets(results)
-        write_results(args.results_dir, results)
-
-
-def sync_env(tmp: Path, database_url: str, speed: float) -> dict[str, str]:
-    return production_env(tmp, database_url) | sped_up(speed)
+        scaffold.write_results(args.results_dir, "sync", results, markdown)
 
 
 def sped_up(speed: float) -> dict[str, str]:
@@ -393,18 +333,6 @@ def machine() -> dict:
         "load_average_start": load_average(),
         "note": "a shared, noisy machine: other processes run beside the benchmark",
     }
-
-
-def write_results(directory: Path, results: dict) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp = results["started_at"].replace("-", "").replace(":", "")
-    (directory / f"sync-{stamp}.json").write_text(
-        json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-    )
-    text = markdown(results)
-    (directory / f"sync-{stamp}.md").write_text(text, encoding="utf-8")
-    (directory / "sync-latest.md").write_text(text, encoding="utf-8")
-    log(f"Results: {directory / f'sync-{stamp}.json'}, {directory / 'sync-latest.md'}")
 
 
 def markdown(results: dict) -> str:
