@@ -14,23 +14,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import random
-import shutil
-import signal
 import statistics
 import sys
-import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as clock
-from pathlib import Path
 
-from bench.run import BASE_DIR, DB_PREFIX, django_in_process, log, log_step, production_env
+from bench import scaffold
+from bench.run import log
 from bench.sync import machine
 
-RESULTS_DIR = BASE_DIR / "bench" / "results"
 TARGET_RATIO = 1.2
 DAYS = 90
 REPEATS = 30
@@ -38,61 +33,19 @@ SEED = 15
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench dashboards", description=__doc__.split("\n")[0]
-    )
+    parser = scaffold.parser("dashboards", __doc__)
     parser.add_argument("--cabinets", type=int, default=20)
     parser.add_argument("--products", type=int, default=100, help="products per cabinet")
     parser.add_argument("--sizes", default="10000,1000000", help="orders in all, ascending")
-    parser.add_argument(
-        "--pg-admin-url",
-        default=os.environ.get(
-            "BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
-    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
-    parser.add_argument("--strict", action="store_true", help="exit 1 if a target fails")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[2:] if argv is None else argv)
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, signal.default_int_handler)
-    results: dict = {"started_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    try:
-        with contextlib.ExitStack() as cleanup:
-            try:
-                run(args, results, cleanup)
-            finally:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except KeyboardInterrupt:
-        print("\nInterrupted; the benchmark's database is dropped.", file=sys.stderr)
-        return 130
-    failed = [t for t in results.get("targets", []) if not t["pass"]]
-    for target in results.get("targets", []):
-        print(f"  {'ok  ' if target['pass'] else 'FAIL'}  {target['target']}: {target['value']}")
-    return 1 if failed and args.strict else 0
+    return scaffold.main(parse_args(sys.argv[2:] if argv is None else argv), run)
 
 
 def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) -> None:
-    from bench import processes as proc
-
-    tmp = Path(tempfile.mkdtemp(prefix="wberp-bench-dashboards-"))
-    cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
-    db_name = f"{DB_PREFIX}{os.getpid()}_{random.randrange(16**6):06x}"
-    for orphan in proc.drop_orphans(args.pg_admin_url, DB_PREFIX):
-        log(f"Dropped {orphan}, left by a run that was killed")
-    log(f"Creating database {db_name}")
-    proc.create_database(args.pg_admin_url, db_name)
-    cleanup.callback(log_step, "Dropping database", proc.drop_database, args.pg_admin_url, db_name)
-    env = production_env(tmp, proc.database_url(args.pg_admin_url, db_name))
-    for command in (("collectstatic", "--noinput", "-v0"), ("migrate", "--noinput", "-v0")):
-        proc.finish(proc.run_manage(*command, env=env, cwd=BASE_DIR, python=sys.executable))
-    django_in_process(env)
-    from django.db import connections
-
-    cleanup.callback(connections.close_all)
+    scaffold.throwaway_database(args, cleanup, "dashboards", static=True)
     results["machine"] = machine()
     results["setup"] = {
         "cabinets": args.cabinets,
@@ -127,7 +80,7 @@ def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) 
         found.update(measured)
     results["machine"]["load_average_end"] = " ".join(f"{v:.2f}" for v in os.getloadavg())
     results["targets"] = targets(results)
-    write_results(args.results_dir, results)
+    scaffold.write_results(args.results_dir, "dashboards", results, markdown)
 
 
 # --- Seeding ------------------------------------------------------------------------------------
@@ -437,18 +390,6 @@ def targets(results: dict) -> list[dict]:
             }
         )
     return found
-
-
-def write_results(directory: Path, results: dict) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    stamp = results["started_at"].replace("-", "").replace(":", "")
-    (directory / f"dashboards-{stamp}.json").write_text(
-        json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
-    )
-    text = markdown(results)
-    (directory / f"dashboards-{stamp}.md").write_text(text, encoding="utf-8")
-    (directory / "dashboards-latest.md").write_text(text, encoding="utf-8")
-    log(f"Results: {directory / f'dashboards-{stamp}.json'}, {directory / 'dashboards-latest.md'}")
 
 
 def markdown(results: dict) -> str:
