@@ -8,6 +8,8 @@ elif sys.argv[1:2] == ["exports"]:
     from bench.exports import main
 elif sys.argv[1:2] == ["dashboards"]:
     from bench.dashboards import main
+elif sys.argv[1:2] == ["api"]:
+    from bench.api import main
 else:
     from bench.run import main
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from django.db import connection
 from django.utils import timezone
 
+from sellers.models import Seller as CabinetSeller
 from tokens.crypto import get_cipher
 from tokens.models import WBToken, WBTokenCheck
 from wbapi.claims import CATEGORY_BITS, READ_ONLY_BIT, decode_token
@@ -31,18 +32,18 @@ Status = WBToken.Status
 TokenType = WBToken.TokenType
 
 STATUS_MIX = {
-    Status.VALID: 70,
+    Status.VALID: 75,
     Status.UNCHECKED: 6,
     Status.INVALID: 6,
     Status.EXPIRED: 8,
     Status.ACCESS_DENIED: 5,
-    Status.UNAVAILABLE: 5,
 }
+# A valid token whose last check could not reach WB keeps its status, with the error noted.
+UNREACHED_SHARE = 0.07
 TYPE_MIX = {TokenType.PERSONAL: 70, TokenType.SERVICE: 15, TokenType.BASIC: 10, TokenType.TEST: 5}
 ERROR_BY_STATUS = {
     Status.INVALID: ("invalid_token", "token is revoked"),
     Status.ACCESS_DENIED: ("access_denied", "token scope not allowed"),
-    Status.UNAVAILABLE: ("wb_unavailable", ""),
 }
 CABINET_WORDS = ("основной", "склад Коледино", "FBS", "маркетинг", "аналитика", "бухгалтерия")
 POOL_CATEGORIES = "content,analytics,prices,marketplace,statistics"
@@ -61,8 +62,35 @@ def fill_to(size: int, *, owner_id: int, rng: random.Random, token_length: int) 
     missing = size - token_count()
     if missing <= 0:
         return 0
-    copy_rows(display_rows(missing, owner_id=owner_id, rng=rng, token_length=token_length))
+    for start in range(0, missing, COPY_BATCH):
+        count = min(COPY_BATCH, missing - start)
+        rows = list(display_rows(count, owner_id=owner_id, rng=rng, token_length=token_length))
+        copy_rows(with_sellers(rows))
     return missing
+
+
+def with_sellers(rows: list[dict]) -> list[dict]:
+    """The rows, each with the id of its seller's cabinet, made now where it is new."""
+    wanted = {row["seller"].sid: row["seller"] for row in rows if row["seller"]}
+    known = dict(CabinetSeller.objects.filter(sid__in=wanted).values_list("sid", "pk"))
+    new = [
+        CabinetSeller(
+            sid=seller.sid,
+            oid=seller_oid(seller.sid),
+            name=seller.name,
+            tin=seller.tin,
+            trade_mark=seller.trade_mark,
+            country=seller.country,
+            info_checked_at=timezone.now(),
+        )
+        for sid, seller in wanted.items()
+        if sid not in known
+    ]
+    known |= {made.sid: made.pk for made in CabinetSeller.objects.bulk_create(new)}
+    for row in rows:
+        seller = row.pop("seller")
+        row["seller_id"] = known[seller.sid] if seller else None
+    return rows
 
 
 def settle() -> None:
@@ -101,20 +129,17 @@ def display_rows(
         code, detail = ERROR_BY_STATUS.get(status, ("", ""))
         if status == Status.EXPIRED:
             code, detail = "token_expired", ""
+        elif status == Status.VALID and rng.random() < UNREACHED_SHARE:
+            code, detail = "wb_unavailable", ""
         yield {
             **common_values(row_id, raw, cipher, created, owner_id),
             "name": f"{seller.trade_mark} · {rng.choice(CABINET_WORDS)} {rng.randint(1, 999)}",
             "token_type": token_type,
-            "seller_sid": seller.sid,
-            "seller_oid": seller_oid(seller.sid),
+            "seller": seller if status != Status.UNCHECKED else None,
             "token_id": str(uuid.uuid4()),
             "scope_mask": scope_mask(rng),
             "is_test": token_type == TokenType.TEST,
             "expires_at": expiry(rng, now, expired=status == Status.EXPIRED),
-            "seller_name": seller.name if status != Status.UNCHECKED else "",
-            "seller_tin": seller.tin if status != Status.UNCHECKED else "",
-            "trade_mark": seller.trade_mark if status != Status.UNCHECKED else "",
-            "country": seller.country if status != Status.UNCHECKED else "",
             "status": status,
             "last_checked_at": now - timedelta(hours=rng.uniform(0, 720)) if checks else None,
             "last_error_code": code,
@@ -178,16 +203,11 @@ def add_check_pool(
                 **common_values(row_id, raw, cipher, now - timedelta(days=30), owner_id),
                 "name": f"Проверка {n + 1:03d} · {seller.trade_mark}",
                 "token_type": claims.token_type,
-                "seller_sid": claims.seller_sid,
-                "seller_oid": claims.seller_oid,
+                "seller": seller,
                 "token_id": claims.token_id or "",
                 "scope_mask": claims.scope_mask,
                 "is_test": claims.is_test,
                 "expires_at": claims.expires_at,
-                "seller_name": seller.name,
-                "seller_tin": seller.tin,
-                "trade_mark": seller.trade_mark,
-                "country": seller.country,
                 "status": Status.VALID,
                 "last_checked_at": now - timedelta(days=1),
                 "last_error_code": "",
@@ -198,7 +218,7 @@ def add_check_pool(
                 "request_count": 2,
             }
         )
-    copy_rows(iter(rows))
+    copy_rows(with_sellers(rows))
     return ids
 
 
