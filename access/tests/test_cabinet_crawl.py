@@ -1,6 +1,6 @@
-"""The proof of cabinet access: every URL of the URLconf (pages, htmx partials, the admin's
-changelists, forms and actions), by GET and by POST, as each user of access.tests.world,
-with the objects of cabinet A and of cabinet B.
+"""The proof of cabinet access: every URL of the URLconf (pages, htmx partials, the table pages'
+CSV and XLSX exports, the API's CSV, the admin's changelists, forms and actions), by GET and by
+POST, as each user of access.tests.world, with the objects of cabinet A and of cabinet B.
 
 - Nothing of a cabinet a user was not given appears in any answer (body or redirect): not
   its name, trade mark, INN or seller ID, not its token's name or id, not its orders', sales'
@@ -15,7 +15,9 @@ so a new app's pages cannot be left out of it.
 """
 
 import copy
+import io
 import re
+import zipfile
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -75,6 +77,11 @@ ADMIN_OLD_STYLE = re.compile(r"^admin/\w+/\w+/<path:object_id>/$")
 API_PATCH = '{"name": "Renamed"}'
 # Pages of the app (not the admin) also answer htmx with a partial.
 APP_PREFIXES = ("tokens/", "sellers/", "access/")
+# The table pages' exports (a page without a table ignores the parameter), and the API's CSV.
+EXPORTING_PREFIXES = ("tokens/", "sellers/")
+PAGE_EXPORTS = ("export=csv", "export=xlsx")
+API_CSV = "format=csv"
+EXPORT_TYPES = ("text/csv", "application/vnd.openxmlformats")
 
 
 def cabinet_route(route: Route) -> tuple[str | None, str] | None:
@@ -134,10 +141,19 @@ def visible(world: World, user: str, cabinet: str, area: str | None, kind: str) 
     return world.level(user, cabinet, area) >= Level.VIEW
 
 
-def leaks(world: World, user: str, response, url: str) -> list[str]:
-    """Markers of cabinets (or of their tokens) `user` was not given, in the answer; those in
-    the address asked for are the asker's own words, not a leak."""
-    text = response.content.decode(errors="replace") + response.get("Location", "")
+def answer_text(response) -> str:
+    """What an answer says: its body, streamed or not, and an XLSX's sheets and strings
+    unzipped (an export's cells are there, compressed)."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if body.startswith(b"PK"):
+        with zipfile.ZipFile(io.BytesIO(body)) as xlsx:
+            body = b"".join(xlsx.read(name) for name in xlsx.namelist())
+    return body.decode(errors="replace") + response.get("Location", "")
+
+
+def leaks(world: World, user: str, text: str, url: str) -> list[str]:
+    """Markers of cabinets (or of their tokens) `user` was not given, in the answer's text;
+    those in the address asked for are the asker's own words, not a leak."""
     found = []
     for key, cabinet in world.cabinets.items():
         hidden = [] if world.level(user, key, None) else cabinet.markers
@@ -163,13 +179,18 @@ def visit(client: Client, cookies, method: str, url: str, htmx: bool = False):
 
 
 def requests_of(route: Route):
-    yield "get", False
-    yield "post", False
+    """(method, htmx, query) of each request the crawl makes of the route."""
+    yield "get", False, ""
+    yield "post", False, ""
     if route.route.startswith(APP_PREFIXES):
-        yield "get", True
+        yield "get", True, ""
+    if route.route.startswith(EXPORTING_PREFIXES):
+        for query in PAGE_EXPORTS:
+            yield "get", False, query
     if route.route.startswith("api/"):
-        yield "patch", False
-        yield "delete", False
+        yield "get", False, API_CSV
+        yield "patch", False, ""
+        yield "delete", False, ""
 
 
 @pytest.fixture
@@ -190,22 +211,27 @@ def visits(world: World, samples, user: str):
     for route in all_routes():
         by_cabinet = cabinet_route(route) or ADMIN_OLD_STYLE.match(route.route)
         for cabinet in world.cabinets.values() if by_cabinet else [world.cabinets["A"]]:
-            url = url_for(route, samples, cabinet)
-            for method, htmx in requests_of(route):
-                yield route, cabinet, method, htmx, url, visit(client, cookies, method, url, htmx)
+            page = url_for(route, samples, cabinet)
+            for method, htmx, query in requests_of(route):
+                url = f"{page}{'&' if '?' in page else '?'}{query}" if query else page
+                answer = visit(client, cookies, method, url, htmx)
+                yield route, cabinet, (method, htmx, query), url, answer_text(answer), answer
 
 
 def test_every_url_keeps_each_user_to_their_cabinets(world, samples):
     chief_got: dict[tuple, str] = {}
     wrong: list[str] = []
+    exports_read = 0
     for user in sorted(USERS, key=lambda name: name != "chief"):  # the chief first
-        for route, cabinet, method, htmx, url, response in visits(world, samples, user):
+        for route, cabinet, request, url, text, response in visits(world, samples, user):
+            method, htmx, query = request
+            exports_read += response.get("Content-Type", "").startswith(EXPORT_TYPES)
             asked = f"{user}: {method.upper()}{' htmx' if htmx else ''} {url}"
-            if found := leaks(world, user, response, url):
+            if found := leaks(world, user, text, url):
                 wrong.append(f"{asked} shows {found}")
             if (where := cabinet_route(route)) is None:
                 continue
-            key, got = (route.key, method, htmx, cabinet.key), outcome(response)
+            key, got = (route.key, request, cabinet.key), outcome(response)
             if user == "chief":
                 chief_got[key] = got
             expected = expected_outcome(world, user, cabinet.key, where, chief_got[key], got)
@@ -214,11 +240,13 @@ def test_every_url_keeps_each_user_to_their_cabinets(world, samples):
             # Whole pages show their object (a partial may show only a table; a bulk check
             # names only the tokens that did not come out valid).
             api_list = route.route.startswith("api/") and route.route.endswith("/")
-            if method == "get" and not (htmx or api_list) and got == "ok" and where[1] != "batch":
+            whole_page = method == "get" and not (htmx or api_list or query)
+            if whole_page and got == "ok" and where[1] != "batch":
                 shown = shown_of(cabinet, where[1])
-                if shown not in response.content.decode():
+                if shown not in text:
                     wrong.append(f"{asked} does not show {shown}")
     assert not wrong, "\n".join(wrong)
+    assert exports_read > 50  # the CSV and XLSX answers were read, not only the pages
 
 
 def expected_outcome(world: World, user: str, cabinet: str, where, chief_got: str, got: str):
