@@ -171,7 +171,11 @@ class WBToken(models.Model):
         verbose_name_plural = pgettext_lazy("model name", "WB tokens")
         ordering = ["name", "id"]
         permissions = [("check_wbtoken", _("Can check WB tokens with Wildberries"))]
-        indexes = [models.Index(fields=["name", "id"], name="wbtoken_name_idx")]
+        indexes = [
+            models.Index(fields=["name", "id"], name="wbtoken_name_idx"),
+            # The API's list, newest first: its page read from the index, not a sort of all.
+            models.Index(fields=["-created_at", "-id"], name="wbtoken_newest_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} (…{self.hint})"
