@@ -4,10 +4,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from wberp.periods import DATE_INPUT
+
 from .models import CabinetEconomics, CostPrice
 from .upload import UploadRow, catalogue_problems, too_large
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CostPriceForm(forms.ModelForm):

@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
-from wberp.periods import moscow_today
+from wberp.periods import day_field, moscow_today
 
 from .selectors import Period
 
@@ -38,16 +38,8 @@ def last_days(days: int, today: date) -> Period:
 
 class PeriodForm(forms.Form):
     period = forms.ChoiceField(label=_("Period"), choices=PERIODS, required=False)
-    date_from = forms.DateField(
-        label=_("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    date_to = forms.DateField(
-        label=_("To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    date_from = day_field(_("From"))
+    date_to = day_field(_("To"))
     cover = forms.ChoiceField(
         label=_("Days of cover from the sales of the last"),
         choices=COVER_WINDOWS,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wbapi.moscow import MOSCOW
+from wberp.periods import day_field
 
 from .selectors import TradeFilters
 
@@ -37,16 +38,8 @@ def search_field(placeholder) -> forms.CharField:
 
 
 class TradeFilterForm(forms.Form):
-    date_from = forms.DateField(
-        label=_("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    date_to = forms.DateField(
-        label=_("To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    date_from = day_field(_("From"))
+    date_to = day_field(_("To"))
     warehouse = forms.CharField(label=_("Warehouse"), required=False, max_length=TEXT_MAX)
     region = forms.CharField(label=_("Region"), required=False, max_length=TEXT_MAX)
     state = forms.ChoiceField(label=_("Show"), required=False, choices=ORDER_STATES)

@@ -47,6 +47,15 @@ class Period:
         return datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=MOSCOW)
 
 
+# A day as the browser's date picker gives it, and as it is put back into the field.
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def day_field(label) -> forms.DateField:
+    """An optional day of a period or filter, picked with the browser's date picker."""
+    return forms.DateField(label=label, required=False, widget=DATE_INPUT)
+
+
 def last_days(days: int, *, today: date | None = None) -> Period:
     last = today or moscow_today()
     return Period(last - timedelta(days=days - 1), last, preset=days)
@@ -54,16 +63,8 @@ def last_days(days: int, *, today: date | None = None) -> Period:
 
 class PeriodForm(forms.Form):
     days = forms.TypedChoiceField(label=_("Period"), required=False, coerce=int)
-    date_from = forms.DateField(
-        label=_("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    date_to = forms.DateField(
-        label=_("To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    date_from = day_field(_("From"))
+    date_to = day_field(_("To"))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
