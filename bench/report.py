@@ -196,7 +196,10 @@ def cost_breakdown(results: dict) -> list[str]:
 
     floor = median("floor", large)
     lines = []
-    references = {"layout": "the site's layout alone (`/`)", "admin index": "the admin's index"}
+    references = {
+        "layout": "the site's layout around one small form (`/accounts/password/`)",
+        "admin index": "the admin's index",
+    }
     for name, label in references.items():
         if name in times:
             lines.append(
