@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sellers.models import Seller
-from wberp.audit import ADDITION, CHANGE, audit
+from wberp.audit import ADDITION, CHANGE, DELETION, audit
 
 from .models import CabinetEconomics, CostPrice, CostUpload
 from .selectors import catalogue_of
@@ -116,6 +116,14 @@ def saved_with_history(obj: CostPrice | CabinetEconomics, *, by: AbstractBaseUse
 
 def cost_price_save(*, price: CostPrice, by: AbstractBaseUser, message: list) -> CostPrice:
     return saved_with_history(price, by=by, message=message)
+
+
+@transaction.atomic
+def cost_price_delete(*, price: CostPrice, by: AbstractBaseUser) -> None:
+    """Delete a cost price, with its history entry: the sales of its dates take the cost
+    valid before it (or none)."""
+    audit(by, price, DELETION, "")
+    price.delete()
 
 
 def economics_save(

@@ -7,6 +7,7 @@ urlpatterns = [
     path("costs/", views.cost_list, name="list"),
     path("costs/add/", views.cost_add, name="add"),
     path("costs/<int:pk>/", views.cost_edit, name="edit"),
+    path("costs/<int:pk>/delete/", views.cost_delete, name="delete"),
     path("costs/upload/", views.upload, name="upload"),
     path("costs/upload/<uuid:upload_id>/", views.upload_preview, name="preview"),
     path("economics/", views.economics, name="economics"),

@@ -30,6 +30,7 @@ from .models import CostPrice, CostUpload
 from .selectors import catalogue_of, cost_prices, economics_of, pending_upload
 from .services import (
     UploadNotSaved,
+    cost_price_delete,
     cost_price_save,
     cost_upload_create,
     cost_upload_preview,
@@ -110,6 +111,20 @@ def cost_edit(request: HttpRequest, sid: str, pk: int) -> HttpResponse:
     return cost_form(request, seller, get_object_or_404(CostPrice, seller=seller, pk=pk))
 
 
+@never_cache
+@require_http_methods(["GET", "POST"])
+@permission_required("costs.delete_costprice", raise_exception=True)
+def cost_delete(request: HttpRequest, sid: str, pk: int) -> HttpResponse:
+    seller = cabinet(request, sid, change=True)
+    price = get_object_or_404(CostPrice, seller=seller, pk=pk)
+    if request.method == "POST":
+        cost_price_delete(price=price, by=request.user)
+        messages.success(request, _("Cost price deleted."))
+        return redirect(list_url(seller))
+    context = {"seller": seller, "price": price, "back": list_url(seller)}
+    return render(request, "costs/delete.html", context)
+
+
 def cost_form(request: HttpRequest, seller: Seller, price: CostPrice) -> HttpResponse:
     adding = price.pk is None
     form = CostPriceForm(
@@ -129,6 +144,7 @@ def cost_form(request: HttpRequest, seller: Seller, price: CostPrice) -> HttpRes
             "form": form,
             "title": title,
             "object": None if adding else price,
+            "may_delete": not adding and may_change(request, seller, "costs.delete_costprice"),
             "back": list_url(seller),
         },
     )

@@ -13,6 +13,7 @@ COSTS_PERMS = [
     "costs.view_costprice",
     "costs.add_costprice",
     "costs.change_costprice",
+    "costs.delete_costprice",
     "costs.change_cabineteconomics",
     "finance.view_report",
 ]

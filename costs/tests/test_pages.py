@@ -4,10 +4,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.contrib.admin.models import LogEntry
+from django.contrib.admin.models import DELETION, LogEntry
 from django.urls import reverse
 
+from access.models import CabinetGrant, Level
+from conftest import client_for
 from costs.models import CabinetEconomics, CostPrice, TaxBase
+
+from .conftest import COSTS_PERMS
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +69,34 @@ def test_a_cost_price_is_added_and_changed_with_its_history(editor, seller):
     assert messages == ["Added.", "Changed Cost price."]  # as the admin says it
 
 
+def test_a_cost_price_is_deleted_after_asking_with_its_history(editor, seller, dress_cost):
+    edit = editor.get(reverse("costs:edit", args=[seller.sid, dress_cost.pk]))
+    url = reverse("costs:delete", args=[seller.sid, dress_cost.pk])
+    assert url in edit.text
+    question = editor.get(url)
+    assert question.status_code == 200
+    assert "DRESS-1 2026-01-01: 850.00" in question.text
+    assert CostPrice.objects.exists()  # asking deletes nothing
+    response = editor.post(url, follow=True)
+    assert response.redirect_chain[-1][0] == list_url(seller)
+    assert "Cost price deleted." in response.text
+    assert not CostPrice.objects.exists()
+    entry = LogEntry.objects.get(object_id=str(dress_cost.pk))
+    assert (entry.action_flag, entry.user_id) == (DELETION, editor.user.pk)
+    assert editor.post(url).status_code == 404  # gone: a second click finds nothing
+
+
+def test_without_the_delete_permission_the_form_offers_no_deletion(make_user, seller, dress_cost):
+    perms = [perm for perm in COSTS_PERMS if perm != "costs.delete_costprice"]
+    user = make_user("cost-keeper", staff=True, perms=perms)
+    CabinetGrant.objects.create(seller=seller, user=user, finance=Level.CHANGE)
+    client = client_for(user)
+    url = reverse("costs:delete", args=[seller.sid, dress_cost.pk])
+    assert url not in client.get(reverse("costs:edit", args=[seller.sid, dress_cost.pk])).text
+    assert client.post(url).status_code == 403
+    assert CostPrice.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("data", "error"),
     [
@@ -118,7 +150,13 @@ def test_a_reader_sees_the_list_but_may_not_write(reader, seller, dress_cost):
     assert response.status_code == 200
     assert reverse("costs:add", args=[seller.sid]) not in response.text
     assert reverse("costs:edit", args=[seller.sid, dress_cost.pk]) not in response.text
-    for name, args in [("costs:add", []), ("costs:edit", [dress_cost.pk]), ("costs:tax", [])]:
+    pages = [
+        ("costs:add", []),
+        ("costs:edit", [dress_cost.pk]),
+        ("costs:delete", [dress_cost.pk]),
+        ("costs:tax", []),
+    ]
+    for name, args in pages:
         url = reverse(name, args=[seller.sid, *args])
         assert reader.get(url).status_code == 403
         assert reader.post(url, {"cost": "1"}).status_code == 403
@@ -133,6 +171,8 @@ def test_another_cabinet_and_its_cost_prices_are_not_found(editor, seller, other
     assert editor.get(reverse("costs:edit", args=[seller.sid, theirs.pk])).status_code == 404
     assert editor.get(reverse("costs:edit", args=[other_seller.sid, theirs.pk])).status_code == 404
     assert editor.get(reverse("costs:economics", args=[other_seller.sid])).status_code == 404
+    assert editor.post(reverse("costs:delete", args=[seller.sid, theirs.pk])).status_code == 404
+    assert CostPrice.objects.filter(pk=theirs.pk).exists()
 
 
 def test_staff_without_the_permission_are_refused(staff_client, seller):

@@ -135,6 +135,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "costs:list": (SUPERUSER, STAFF_ONLY_GET),
     "costs:add": (SUPERUSER, SUPERUSER),
     "costs:edit": (SUPERUSER, SUPERUSER),
+    "costs:delete": (SUPERUSER, SUPERUSER_REDIRECT),
     "costs:upload": (SUPERUSER, SUPERUSER),
     "costs:preview": ("login 403 403 403 404",) * 2,
     "costs:economics": (SUPERUSER, STAFF_ONLY_GET),
