@@ -35,12 +35,14 @@ COPY . .
 # Collect (hash and compress) the static files into the image. Settings need the
 # production secrets to load with DEBUG off: throwaway ones are generated for
 # this one command and vanish with it. var/ is left writable, and private, for
-# the default SQLite file of a database-less try-out.
+# the default SQLite file of a database-less try-out; var/exports too, for the large
+# exports (a volume that web and worker share takes its owner and mode from here).
 RUN set -a \
     && eval "$(python -m wberp.envfile --print)" \
     && WBERP_ENV_FILE=/dev/null DEBUG=false python manage.py collectstatic --noinput -v0 \
-    && chown wberp:wberp var \
-    && chmod 700 var
+    && mkdir -p var/exports \
+    && chown wberp:wberp var var/exports \
+    && chmod 700 var var/exports
 
 # Numeric, so that runtimes can verify it is not root (runAsNonRoot).
 USER 10001:10001

@@ -151,5 +151,8 @@ def page_export(request: HttpRequest, rows: Iterable, columns: list[Column], *, 
         delimiter = "semicolon" if request.GET.get("delimiter") == "semicolon" else "comma"
         return csv_response(rows, columns, filename=f"{name}.csv", delimiter=delimiter)
     if kind == "xlsx":
-        return xlsx_response(rows, columns, filename=f"{name}.xlsx")
+        # A large one is written by a task; imported here, as the exports app imports this.
+        from exports.services import xlsx_page_export
+
+        return xlsx_page_export(request, rows, columns, name=name)
     return None

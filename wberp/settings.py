@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "dashboards",
     "costs",
     "access",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -209,6 +210,14 @@ COST_UPLOAD_MAX_ROWS = env.int("COST_UPLOAD_MAX_ROWS", default=100_000)
 COST_UPLOAD_MAX_UNPACKED_BYTES = env.int(
     "COST_UPLOAD_MAX_UNPACKED_BYTES", default=256 * 1024 * 1024
 )
+# Exports (exports app): an XLSX of more rows than this is written by a task, not during its
+# request; the files, in a private folder under var/ (never served), and their records are
+# deleted this many hours after they were asked for; an export whose progress has not moved
+# for this many seconds lost its worker and is marked failed.
+EXPORTS_XLSX_INLINE_ROWS = env.int("EXPORTS_XLSX_INLINE_ROWS", default=10_000)
+EXPORTS_DIR = env.path("EXPORTS_DIR", default=BASE_DIR / "var" / "exports")
+EXPORTS_KEEP_HOURS = env.int("EXPORTS_KEEP_HOURS", default=24)
+EXPORTS_LEASE_SECONDS = positive_seconds("EXPORTS_LEASE_SECONDS", default=600.0)
 
 # --- Authentication ---------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

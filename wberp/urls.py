@@ -46,6 +46,7 @@ urlpatterns = [
     path("sellers/<str:sid>/", include("costs.urls")),
     path("tokens/", include("tokens.urls")),
     path("notifications/", include("alerts.urls")),
+    path("exports/", include("exports.urls")),
     path("api/v1/", api.urls),
     path("access/", include("access.urls")),
     # The admin's own page would check the old password without the lockout: one door only.
