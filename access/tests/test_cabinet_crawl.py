@@ -70,8 +70,9 @@ CABINET_ROUTES = {
     "admin/costs/costupload/<": (Area.FINANCE, "costupload"),
     "admin/costs/cabineteconomics/<": (Area.FINANCE, "cabineteconomics"),
 }
-# Objects of no cabinet: each user's own API tokens and notifications.
-NOT_OF_A_CABINET = ("accounts/api-tokens/<", "notifications/<")
+# Objects found by their owner, not their cabinet: each user's own API tokens,
+# notifications and large exports.
+NOT_OF_A_CABINET = ("accounts/api-tokens/<", "notifications/<", "exports/<")
 # The admin's old-style object address only redirects to the change page, for any object id.
 ADMIN_OLD_STYLE = re.compile(r"^admin/\w+/\w+/<path:object_id>/$")
 API_PATCH = '{"name": "Renamed"}'

@@ -99,6 +99,9 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "alerts:read_all": (STAFF_ONLY_GET, STAFF_REDIRECT),
     "alerts:settings": (STAFF, STAFF_REDIRECT),
     "alerts:new_secret": (STAFF_ONLY_GET, STAFF_REDIRECT),
+    # Each user's own large exports; another's is not found.
+    "exports:list": (STAFF, STAFF_ONLY_GET),
+    "exports:download": (NOT_FOUND, STAFF_ONLY_GET),
     # The REST API. Its patterns of one route share one view, which dispatches by method.
     "api:api-root": (NOT_FOUND, NOT_FOUND),
     "api:openapi-json": (STAFF, STAFF_ONLY_GET),

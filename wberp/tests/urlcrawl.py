@@ -88,6 +88,10 @@ class Samples:
             return str(self.row(CabinetGrant).pk)
         if route.startswith("notifications/") and param == "pk":
             return str(self.row(Notification).pk)
+        if route.startswith("exports/") and param == "export_id":
+            from exports.models import Export
+
+            return str(self.row(Export).pk)
         if route.startswith(("sellers/", "api/v1/sellers/")) and param == "sid":
             return self.token.seller.sid
         if route.startswith(("sellers/", "api/v1/sellers/")) and param == "report_id":
@@ -205,6 +209,14 @@ def make_objects(token: WBToken) -> Samples:
         details={"token": token.name, "token_id": str(token.pk), "status": "invalid"},
     )
     notification = Notification.objects.create(user=visited_user, state=state, created_at=now())
+    # Another user's finished export: nobody who crawls may download it.
+    from exports.models import Export
+
+    rows.append(
+        Export.objects.create(
+            owner=visited_user, table="visited", path="/", format="xlsx", state="done"
+        )
+    )
     rows += [
         state,
         notification,
