@@ -8,7 +8,7 @@ from django.test import Client
 
 # The fixtures that read a cabinet's WB data straight from an emulator, for the apps that
 # store it (a plugin of its own, so that only tests import the WB client).
-pytest_plugins = ["wberp.tests.wbdata"]
+pytest_plugins = ["wberp.tests.wbdata", "wberp.tests.browser"]
 
 PASSWORD = "correct-horse-battery-staple"
 # The seller a minted token belongs to unless a test says otherwise.

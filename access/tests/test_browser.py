@@ -16,18 +16,7 @@ from playwright.sync_api import Page, expect
 from access.models import CabinetGrant
 from sellers.models import Seller
 from sync.engine import streams_ensure
-from tokens.tests.test_browser import (  # noqa: F401 - fixtures, used by name
-    app,
-    browser,
-    browser_context_args,
-    browser_type,
-    browser_type_launch_args,
-    console,
-    launch_browser,
-    overflow,
-    playwright,
-    session_cookie,
-)
+from wberp.tests.browser import overflow, session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LEAD_PERMS = [

@@ -6,18 +6,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from alerts.services import alerts_evaluate
-from tokens.tests.test_browser import (  # noqa: F401 - the browser fixtures of the token pages
-    app,
-    browser,
-    browser_context_args,
-    browser_type,
-    browser_type_launch_args,
-    console,
-    launch_browser,
-    overflow,
-    playwright,
-    visit_as,
-)
+from wberp.tests.browser import overflow
 
 from .conftest import START
 
@@ -37,7 +26,7 @@ def notified(owner, subscribe, token_expiring):
 
 
 @pytest.mark.parametrize("width", [375, 1366])
-def test_both_pages_fit_the_window_light_and_dark(page, visit_as, notified, width):  # noqa: F811
+def test_both_pages_fit_the_window_light_and_dark(page, visit_as, notified, width):
     page.set_viewport_size({"width": width, "height": 800})
     visit_as(notified, "/notifications/")
     too_wide = {}
@@ -50,7 +39,7 @@ def test_both_pages_fit_the_window_light_and_dark(page, visit_as, notified, widt
     assert too_wide == {}
 
 
-def test_marking_read_updates_the_row_and_the_count_in_place(page, visit_as, notified):  # noqa: F811
+def test_marking_read_updates_the_row_and_the_count_in_place(page, visit_as, notified):
     visit_as(notified, "/notifications/")
     count = page.locator("#nav-notifications .nav-count")
     expect(count).to_contain_text("3")

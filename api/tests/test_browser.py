@@ -12,18 +12,7 @@ from playwright.sync_api import Page, expect
 
 from api.services import api_token_create
 from tokens.models import WBToken
-from tokens.tests.test_browser import (  # noqa: F401 - fixtures, used by name
-    app,
-    browser,
-    browser_context_args,
-    browser_type,
-    browser_type_launch_args,
-    console,
-    launch_browser,
-    overflow,
-    playwright,
-    session_cookie,
-)
+from wberp.tests.browser import overflow, session_cookie
 
 from .conftest import ALL_TOKEN_PERMS
 

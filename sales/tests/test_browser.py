@@ -3,7 +3,7 @@
 totals and figures in the reader's locale, the report's detail with its reconciliation.
 
 The data is an emulated cabinet's, stored as a finished sync leaves it (`synced_cabinet`);
-the browser, the live server and the console watch are the token pages' fixtures.
+the browser, the live server and the console watch are wberp.tests.browser's.
 """
 
 import re
@@ -16,20 +16,8 @@ from playwright.sync_api import Page, expect
 from finance.models import Report
 from sales.models import Order, Sale
 from sellers.models import Seller
-from tokens.tests.test_browser import (  # noqa: F401 - fixtures, used by name
-    app,
-    browser,
-    browser_context_args,
-    browser_type,
-    browser_type_launch_args,
-    console,
-    launch_browser,
-    overflow,
-    playwright,
-    screenshot,
-    session_cookie,
-)
 from wbapi.moscow import MOSCOW
+from wberp.tests.browser import overflow, screenshot, session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PERMS = [

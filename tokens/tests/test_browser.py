@@ -1,159 +1,37 @@
 """The token pages in a real browser: Debian's Chromium driven by Playwright.
 
-The app runs in pytest-django's live server (a thread of this process) and calls
-the WB emulator over loopback; Chromium talks to nothing else. Every test also
-fails if the page logged an error to the console, threw, or broke the
-Content-Security-Policy.
+The setup is wberp.tests.browser's: the app in pytest-django's live server calling
+the WB emulator over loopback, and every test fails if the page logged an error to
+the console, threw, or broke the Content-Security-Policy.
 
 Run only these: `pytest -m browser`; leave them out: `pytest -m "not browser"`.
 """
 
-import os
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlparse
 
 import pytest
 from django.conf import settings as django_settings
-from django.test import Client
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from playwright.sync_api import Browser, BrowserType, Page, Playwright, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD
 from tokens.batches import check_batch_run
 from tokens.models import CheckBatch, WBToken
 from tokens.services import token_check, token_create
+from wberp.tests.browser import UPDATE_SCREENSHOTS, overflow, screenshot, session_cookie
 
 from .conftest import ALL_PERMS, SEE_ALL, SELLER
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    # Loopback only: any other host name fails to resolve.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
-]
-ARTIFACTS = Path(django_settings.BASE_DIR) / "test-artifacts" / "screenshots"
 DOCS_SCREENSHOT = Path(django_settings.BASE_DIR) / "docs" / "screenshots" / "tokens-list.png"
-UPDATE_SCREENSHOTS = os.environ.get("WBERP_UPDATE_SCREENSHOTS") == "1"
-
-
-# --- Browser ----------------------------------------------------------------------------------
-# pytest-playwright's fixtures, with Playwright's lifetime narrowed to this module.
-#
-# The sync API keeps an asyncio loop marked as running in this thread for as long
-# as Playwright is started, so Django's ORM, seeing it, refuses to work here
-# (SynchronousOnlyOperation). There is no real concurrency: Playwright's loop only
-# runs inside its own calls. DJANGO_ALLOW_ASYNC_UNSAFE lifts the guard exactly
-# while Playwright runs, and this module stops Playwright when its tests are done,
-# so the rest of the suite keeps the guard.
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    """The system Chromium; Playwright never downloads a browser."""
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture(scope="module")
-def playwright(_pw_api_request_contexts) -> Iterator[Playwright]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            if _pw_api_request_contexts:
-                _pw_api_request_contexts.instrument(playwright)
-            yield playwright
-
-
-@pytest.fixture(scope="module")
-def browser_type(playwright: Playwright, browser_name: str) -> BrowserType:
-    return getattr(playwright, browser_name)
-
-
-@pytest.fixture(scope="module")
-def launch_browser(browser_type_launch_args: dict, browser_type: BrowserType):
-    return lambda **options: browser_type.launch(**{**browser_type_launch_args, **options})
-
-
-@pytest.fixture(scope="module")
-def browser(launch_browser) -> Iterator[Browser]:
-    browser = launch_browser()
-    yield browser
-    browser.close()
-
-
-@pytest.fixture(scope="module")
-def browser_context_args(live_server) -> dict:
-    return {
-        "base_url": live_server.url,
-        "viewport": {"width": 1280, "height": 800},
-        "color_scheme": "light",
-        "locale": "ru-RU",
-        "timezone_id": "Europe/Moscow",
-    }
-
-
-# --- The app ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def app(wb, settings):
-    """The live server calls the emulator: `settings` changes are global, so its thread sees them.
-
-    The `wb` fixture points WB_API_BASE_URL at the emulator. Plain HTTP on loopback,
-    whatever the environment says about HTTPS.
-    """
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
-    return wb
-
-
-class Console:
-    """What the page said that it should not: console errors, uncaught exceptions, CSP reports."""
-
-    def __init__(self, page: Page) -> None:
-        self.problems: list[str] = []
-        page.on("console", self.on_console)
-        page.on("pageerror", lambda error: self.problems.append(f"uncaught: {error}"))
-        # Chromium logs a CSP violation as a console error; the DOM event is the second witness.
-        page.expose_function("wberpTestCspViolation", self.on_csp_violation)
-        page.add_init_script(
-            """
-            window.wberpTestCspViolations = [];
-            document.addEventListener("securitypolicyviolation", (event) => {
-                const report = `CSP: ${event.violatedDirective} ${event.blockedURI}`;
-                window.wberpTestCspViolation(report);
-                window.wberpTestCspViolations.push(report);
-            });
-            """
-        )
-
-    def on_csp_violation(self, report: str) -> None:
-        self.problems.append(report)
-
-    def on_console(self, message) -> None:
-        if message.type == "error":
-            self.problems.append(f"console: {message.text} ({message.location.get('url')})")
-
-
-@pytest.fixture(autouse=True)
-def console(page: Page) -> Iterator[Console]:
-    watch = Console(page)
-    yield watch
-    assert watch.problems == []
 
 
 @pytest.fixture
@@ -173,26 +51,6 @@ def log_in(page: Page, user, *, to: str = "/tokens/") -> None:
     page.locator("#id_password").fill(PASSWORD)
     page.locator("#login-form [type=submit]").click()
     page.wait_for_url(re.compile(re.escape(to) + "$"))
-
-
-@pytest.fixture
-def visit_as(page: Page, live_server):
-    """Open a page signed in, quicker than the form: a session made server-side, its cookie given
-    to the browser. The tests that go through the login form show that the form gives the same."""
-
-    def visit(user, to: str = "/tokens/") -> Page:
-        page.context.add_cookies([session_cookie(user, live_server.url)])
-        page.goto(to)
-        return page
-
-    return visit
-
-
-def session_cookie(user, url: str) -> dict:
-    client = Client()
-    client.force_login(user)
-    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
-    return {"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": url}
 
 
 @pytest.fixture
@@ -671,11 +529,6 @@ def realistic_desk(manager, mint, wb) -> dict[str, WBToken]:
     return tokens
 
 
-def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / name, full_page=True, animations="disabled")
-
-
 def test_screenshots_of_the_list_and_a_token_in_russian_and_english(
     page, visit_as, manager, mint, realistic_desk
 ):
@@ -725,11 +578,6 @@ def long_names(manager, mint) -> WBToken:
     token_create(name="Короткое", raw_token=mint(seller_name="ООО Лютик"), by=manager)
     raw = mint(seller_name=LONG_SELLER, trade_mark="T" * 60)
     return token_create(name=LONG_NAME, raw_token=raw, by=manager)
-
-
-def overflow(page: Page) -> int:
-    """How far the page is wider than the window (0 when it fits)."""
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
 def pages_of(token: WBToken) -> list[str]:

@@ -18,7 +18,7 @@ from catalog.testing import FBS_HOME, FBW_KOLEDINO, SizeSpec, product_make, snap
 from sellers.models import Seller
 from sync.engine import streams_ensure
 from sync.models import SyncRun, SyncStream
-from tokens.tests.test_browser import screenshot
+from wberp.tests.browser import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 740}

@@ -17,8 +17,8 @@ from catalog.testing import SizeSpec, product_make
 from costs.models import CostPrice
 from finance.models import Report, ReportRow
 from sellers.models import Seller
-from tokens.tests.test_browser import screenshot
 from wberp.periods import moscow_today
+from wberp.tests.browser import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 375, "height": 740}

@@ -21,8 +21,8 @@ from dashboards.services import cabinet_days_refresh
 from finance.models import Report
 from sellers.models import Seller
 from sync.models import SyncStream
-from tokens.tests.test_browser import ARTIFACTS, UPDATE_SCREENSHOTS, screenshot
 from wberp.periods import moscow_today
+from wberp.tests.browser import ARTIFACTS, UPDATE_SCREENSHOTS, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DOCS = ARTIFACTS.parents[1] / "docs" / "screenshots"
