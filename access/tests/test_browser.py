@@ -3,7 +3,7 @@ areas on /access/, and the manager, in a browser of their own, sees exactly that
 and a taking back take effect at once, and each is in the grant's admin history.
 
 Chromium, the live server and the console watch (no console error, no uncaught exception, no
-CSP violation) are the token pages' (see tokens/tests/test_browser.py). Run only the browser
+CSP violation) are wberp.tests.browser's. Run only the browser
 tests: `pytest -m browser`.
 """
 

@@ -1,4 +1,4 @@
-"""The notifications and alert settings pages in a real browser (see tokens/tests/test_browser):
+"""The notifications and alert settings pages in a real browser (see wberp/tests/browser.py):
 at a phone's width and a laptop's, light and dark, no console error, no CSP violation."""
 
 import pytest

@@ -1,6 +1,6 @@
 """Swagger UI in a real browser, under the site's Content-Security-Policy.
 
-The browser fixtures are the token pages' own (Debian's Chromium through Playwright, the live
+The browser setup is wberp.tests.browser's (Debian's Chromium through Playwright, the live
 server, a console watch that fails a test on any console error, uncaught exception or CSP
 violation).
 """

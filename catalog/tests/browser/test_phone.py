@@ -1,7 +1,7 @@
 """The catalogue's and the sync's pages in a real browser, on a 375 px phone, light and dark.
 
 Chromium, the live server and the console watch (no console error, no uncaught exception, no
-CSP violation) are the token pages' (see conftest.py): one browser setup for the suite. Run only
+CSP violation) are wberp.tests.browser's: one browser setup for the suite. Run only
 the browser tests: `pytest -m browser`.
 """
 

@@ -2,7 +2,7 @@
 a 375 px phone (Russian, as the site starts), light and dark.
 
 Chromium, the live server and the console watch (no console error, no uncaught exception, no
-CSP violation) are the token pages' (see conftest.py). Run only the browser tests:
+CSP violation) are wberp.tests.browser's. Run only the browser tests:
 `pytest -m browser`.
 """
 
