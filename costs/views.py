@@ -6,6 +6,8 @@ see there answers 404; a write needs the model permission and the area at "chang
 one they may only read).
 """
 
+from operator import attrgetter
+
 from django.contrib import messages
 from django.contrib.admin.utils import construct_change_message
 from django.contrib.auth.decorators import permission_required
@@ -21,6 +23,7 @@ from access.models import Area
 from access.selectors import get_visible_or_404, may_access
 from sellers.models import Seller
 from sync.cabinet import data_freshness
+from wberp.exports import Column, columns_of, page_export
 from wberp.paging import Page, keyed_page, page_number
 from wberp.periods import PeriodForm
 
@@ -45,6 +48,30 @@ PROBLEMS_SHOWN = 200
 QUERY_MAX = 100
 UPLOADS_SHOWN = 5
 FINANCE_DATASETS = ["finance"]
+# The unit economics' export: each product's figures, as the page's table and its totals sum them.
+ECONOMICS_COLUMNS: list[Column] = [
+    (name, attrgetter(name))
+    for name in (
+        "nm_id",
+        "vendor_code",
+        "units",
+        "revenue",
+        "for_pay",
+        "cost",
+        "logistics",
+        "storage",
+        "penalties",
+        "deductions",
+        "acceptance",
+        "wb_expenses",
+        "tax",
+        "profit",
+        "margin",
+        "units_without_cost",
+        "abc_revenue",
+        "abc_margin",
+    )
+]
 can_upload = permission_required(
     ("costs.add_costprice", "costs.change_costprice"), raise_exception=True
 )
@@ -71,8 +98,12 @@ def list_url(seller: Seller) -> str:
 def cost_list(request: HttpRequest, sid: str) -> HttpResponse:
     seller = cabinet(request, sid)
     query = " ".join(request.GET.get("q", "").split())[:QUERY_MAX]
+    prices = cost_prices(seller, query=query)
+    columns = columns_of(CostPrice)
+    if export := page_export(request, prices, columns, name=f"cost-prices-{seller.sid}"):
+        return export
     page = keyed_page(
-        cost_prices(seller, query=query),
+        prices,
         number=page_number(request.GET.get("page")),
         size=PAGE_SIZE,
         load=lambda prices: prices,
@@ -233,6 +264,10 @@ def economics(request: HttpRequest, sid: str) -> HttpResponse:
     form = PeriodForm(request.GET)
     period = form.period()
     figures = unit_economics(seller, period, economics_of(seller))
+    products = [*figures.products, *filter(None, [figures.unattributed])]
+    name = f"economics-{seller.sid}-{period.first:%Y%m%d}-{period.last:%Y%m%d}"
+    if export := page_export(request, products, ECONOMICS_COLUMNS, name=name):
+        return export
     number = page_number(request.GET.get("page"))
     start = (number - 1) * PRODUCTS_PAGE_SIZE
     page = Page(

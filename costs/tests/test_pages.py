@@ -1,8 +1,10 @@
 """The cost price list, its form and the cabinet's tax form: per role and per cabinet."""
 
-from datetime import date
+import io
+from datetime import date, datetime
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.contrib.admin.models import DELETION, LogEntry
 from django.urls import reverse
@@ -39,6 +41,26 @@ def test_the_list_shows_the_cabinets_cost_prices_and_finds_them(editor, seller, 
     found = editor.get(list_url(seller), {"q": "shirt"})
     assert [p.vendor_code for p in found.context["page"].object_list] == ["SHIRT-2"]
     assert "No cost price matches this search." in editor.get(list_url(seller), {"q": "zz"}).text
+
+
+def test_the_list_exports_the_cost_prices_its_search_finds(editor, seller, dress_cost):
+    CostPrice.objects.create(
+        seller=seller, vendor_code="SHIRT-2", valid_from=date(2026, 2, 1), cost=Decimal("310.5")
+    )
+    answer = editor.get(list_url(seller), {"q": "dress", "export": "csv", "delimiter": "semicolon"})
+    assert answer["Content-Disposition"] == 'attachment; filename="cost-prices-costs-a.csv"'
+    lines = b"".join(answer.streaming_content).decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("vendor_code;tech_size;barcode;valid_from;cost")
+    assert lines[1:] == [
+        line for line in lines[1:] if line.startswith("DRESS-1;;;2026-01-01;850.00")
+    ]
+    assert len(lines) == 2
+    xlsx = editor.get(list_url(seller), {"export": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    assert [row[:5] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        ("DRESS-1", None, None, datetime(2026, 1, 1), 850),
+        ("SHIRT-2", None, None, datetime(2026, 2, 1), 310.5),
+    ]
 
 
 def test_an_empty_list_says_how_cost_prices_come(editor, seller):
