@@ -1,8 +1,6 @@
 """The columns of the catalogue's exports, for its pages and the API alike (wberp.exports)."""
 
-from operator import attrgetter
-
-from wberp.exports import columns_of
+from wberp.exports import FieldValue, columns_of
 
 from .models import Stock
 
@@ -25,10 +23,10 @@ PRODUCT_FIELDS = [
 ]
 # A product's figures (catalog.selectors.product_figures): prices of its sizes, its stock.
 FIGURES = ["price_from", "price_to", "list_price", "discount", "stock"]
-PRODUCT_COLUMNS = [(name, attrgetter(name)) for name in PRODUCT_FIELDS + FIGURES]
+PRODUCT_COLUMNS = [(name, FieldValue(name)) for name in PRODUCT_FIELDS + FIGURES]
 # A stock row with its size's names (catalog.selectors.with_size_names).
 STOCK_COLUMNS = [
     *columns_of(Stock, hidden=["id", "seller", "sync_pass"]),
-    ("vendor_code", attrgetter("vendor_code")),
-    ("tech_size", attrgetter("tech_size")),
+    ("vendor_code", FieldValue("vendor_code")),
+    ("tech_size", FieldValue("tech_size")),
 ]

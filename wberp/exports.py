@@ -1,36 +1,27 @@
 """Exports of a table, for the pages and the API alike: CSV and XLSX.
 
-CSV is streamed from the database a chunk at a time, in UTF-8 with a byte order mark (so that
-Excel reads Cyrillic right), with `;` between values on request (Russian Excel's own
-separator), and any value a spreadsheet would run as a formula written as text. XLSX is
-written by xlsxwriter in constant-memory mode (a row at a time, to a temporary file): numbers
-as numbers, dates as dates, every text with write_string, so that no formula ever comes from
-the data.
+CSV is streamed from the database (wberp.csv_export). XLSX is written by xlsxwriter in
+constant-memory mode (a row at a time, to a temporary file): numbers as numbers, dates as
+dates, every text with write_string, so that no formula ever comes from the data.
 """
 
-import csv
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from operator import attrgetter
 from typing import Any, Literal
 
 import xlsxwriter
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.utils import timezone
+
+from .csv_export import CHUNK_ROWS, Column, FieldValue, chunked, csv_pieces
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Delimiter = Literal["comma", "semicolon"]
 DELIMITERS = {"comma": ",", "semicolon": ";"}
-# What starts a formula in Excel, LibreOffice and Google Sheets.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# Rows read from the database per query while an export is written.
-CHUNK_ROWS = 2000
-# A column: its header, and its value of a row.
-Column = tuple[str, Callable[[Any], Any]]
 HIDDEN_FIELDS = ("id", "seller")
 
 
@@ -38,41 +29,17 @@ def columns_of(model: type[Model], hidden: Iterable[str] = HIDDEN_FIELDS) -> lis
     """A column for each of the model's own fields but the hidden ones (wberp's own keys)."""
     hidden = set(hidden)
     fields = [field for field in model._meta.concrete_fields if field.name not in hidden]
-    return [(field.name, attrgetter(field.attname)) for field in fields]
-
-
-def chunked(rows: Iterable) -> Iterable:
-    """A queryset read CHUNK_ROWS at a time (never the whole table in memory); else as is."""
-    return rows.iterator(chunk_size=CHUNK_ROWS) if isinstance(rows, QuerySet) else rows
+    return [(field.name, FieldValue(field.attname)) for field in fields]
 
 
 # --- CSV ----------------------------------------------------------------------------------
-
-
-def as_text(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-class Echo:
-    """A file that hands back what is written to it, for csv.writer to stream through."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(rows: Iterable, columns: list[Column], delimiter: str) -> Iterator[str]:
-    writer = csv.writer(Echo(), delimiter=delimiter)
-    yield "\ufeff" + writer.writerow([header for header, _value in columns])
-    for row in rows:
-        yield writer.writerow([as_text(value(row)) for _header, value in columns])
 
 
 def csv_response(
     rows: Iterable, columns: list[Column], *, filename: str, delimiter: Delimiter = "comma"
 ) -> StreamingHttpResponse:
     response = StreamingHttpResponse(
-        csv_lines(chunked(rows), columns, DELIMITERS[delimiter]),
+        csv_pieces(rows, columns, DELIMITERS[delimiter]),
         content_type=f"{CSV}; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

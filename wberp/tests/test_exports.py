@@ -18,7 +18,8 @@ from finance.models import ReportRow
 from sales.models import Order
 from sales.tests.test_views import WEEK
 from sellers.models import Seller
-from wberp.exports import CHUNK_ROWS, csv_lines, xlsx_write
+from wberp.csv_export import CHUNK_ROWS, csv_pieces
+from wberp.exports import xlsx_write
 
 pytestmark = pytest.mark.django_db
 SEE_ALL = "access.see_all_cabinets"
@@ -44,7 +45,7 @@ def sheet_of(response_or_bytes):
 def test_csv_starts_with_a_bom_and_neutralises_what_looks_like_a_formula():
     rows = [{"name": value, "value": 1} for value in ("=1+1", "+7 999", "-2", "@SUM(A1)", "ok")]
     rows.append({"name": "\tTab", "value": None})
-    lines = "".join(csv_lines(rows, COLUMNS, ";")).splitlines()
+    lines = "".join(csv_pieces(rows, COLUMNS, ";")).splitlines()
     assert lines[0] == "\ufeffname;value"
     assert lines[1:6] == ["'=1+1;1", "'+7 999;1", "'-2;1", "'@SUM(A1);1", "ok;1"]
     assert lines[6] == "'\tTab;"
