@@ -13,6 +13,7 @@ from django.urls import reverse
 from catalog.models import Product, Stock
 from catalog.testing import FBS_HOME, FBW_KOLEDINO, SizeSpec, product_make
 from conftest import client_for
+from costs.models import CostPrice
 from finance.models import Report, ReportRow
 from sales.models import Order, Sale
 from sellers.models import Seller
@@ -81,7 +82,7 @@ def reader(make_user, seller):
     perms = [
         "access.see_all_cabinets",
         *("sales.view_order", "sales.view_sale", "finance.view_report"),
-        *("catalog.view_product", "catalog.view_stock"),
+        *("catalog.view_product", "catalog.view_stock", "costs.view_costprice"),
     ]
     return client_for(make_user("csv-reader", staff=True, perms=perms))
 
@@ -176,6 +177,13 @@ def test_the_catalogue_exports_are_the_same_both_ways(seller, reader):
     for name in ("catalog:products", "catalog:stocks"):
         chosen, python = both_ways(reader, reverse(name, args=[seller.sid]), {})
         assert chosen == python and chosen.count(b"\r\n") >= 4
+
+
+def test_the_cost_prices_export_is_the_same_both_ways(seller, reader):
+    for kind in TEXTS:  # a cost is never negative; its update time has microseconds
+        CostPrice.objects.create(seller=seller, **tricky_values(CostPrice, kind, cost=1))
+    chosen, python = both_ways(reader, reverse("costs:list", args=[seller.sid]), {})
+    assert chosen == python and chosen.count(b"\r\n") >= 4
 
 
 def test_postgresql_writes_the_exports_by_copy(seller, reader):
