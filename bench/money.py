@@ -154,12 +154,14 @@ def write_pages(seller, orders: list, sales: list, rollups: bool) -> None:
     sync_pass = SyncPass(number=1, started_at=datetime.now(UTC), full=True)
     for dataset, store, records in ((ORDERS, orders_store, orders), (SALES, sales_store, sales)):
         for page in pages(records):
+            batches = [
+                page[start : start + BATCH_ROWS] for start in range(0, len(page), BATCH_ROWS)
+            ]
             with transaction.atomic():
-                for start in range(0, len(page), BATCH_ROWS):
-                    batch = page[start : start + BATCH_ROWS]
-                    if rollups:
-                        dataset.ingest(seller, batch, Counts(), sync_pass, None)
-                    else:
+                if rollups:
+                    dataset.ingest_page(seller, batches, Counts(), sync_pass, None)
+                else:
+                    for batch in batches:
                         store(seller=seller, records=batch)
 
 

@@ -1,12 +1,14 @@
 """Keeping the daily rollups equal to the raw rows.
 
-Ingest calls these in the transaction that stores a page's rows (sales.datasets,
-finance.datasets): it asks first which Moscow days the page touches (`*_days`: the days of
-the incoming rows and of the stored rows they replace, so that a cancellation undone or a
-report revised leaves no stale day), stores the rows, then recomputes those days from the raw
-rows (`*_rollup_refresh`). Recomputing whole days, rather than adding to them, is what makes
-it right on updates and idempotent: a page read twice gives the same rollups. The same
-functions rebuild everything (`rollups_rebuild`), on PostgreSQL and on SQLite alike.
+The sync calls these in the transaction that stores a page's rows (sales.datasets,
+finance.datasets): before it stores each batch it asks which Moscow days the batch touches
+(`*_days`: the days of the incoming rows and of the stored rows they replace, so that a
+cancellation undone or a report revised leaves no stale day), and once the page's last batch
+is stored it recomputes those days from the raw rows (`*_rollup_refresh`, from the datasets'
+`page_stored`): once a page, however many batches touched a day. Recomputing whole days,
+rather than adding to them, is what makes it right on updates and idempotent: a page read
+twice gives the same rollups. The same functions rebuild everything (`rollups_rebuild`), on
+PostgreSQL and on SQLite alike.
 """
 
 from __future__ import annotations

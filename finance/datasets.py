@@ -125,11 +125,13 @@ class Finance(Dataset):
     def ingest(self, seller: Seller, batch: list, counts: Counts, sync_pass: SyncPass, cursor):
         if cursor.phase == LIST:
             report_headers_store(seller=seller, records=batch, period=PERIOD, counts=counts)
-        else:
-            # The days' rollups change in the page's own transaction (sync.engine.page_store).
-            days = report_days(seller, batch)
-            report_rows_store(seller=seller, records=batch, period=PERIOD, counts=counts)
-            finance_rollup_refresh(seller=seller, days=days)
+            return None
+        days = report_days(seller, batch)  # before the store: a revision's removed rows too
+        report_rows_store(seller=seller, records=batch, period=PERIOD, counts=counts)
+        return days
+
+    def page_stored(self, seller: Seller, touched: set, cursor: FinanceCursor) -> None:
+        finance_rollup_refresh(seller=seller, days=touched)
 
     def advance(self, seller: Seller, cursor: FinanceCursor, turn: Turn) -> Turn:
         after: FinanceCursor = turn.cursor

@@ -90,10 +90,12 @@ class Orders(Changes):
     model = Order
 
     def ingest(self, seller: Seller, batch: list, counts: Counts, sync_pass: SyncPass, cursor):
-        # The days' rollups change in the page's own transaction (sync.engine.page_store).
-        days = order_days(seller, batch)
+        days = order_days(seller, batch)  # before the store: the days the rows had too
         orders_store(seller=seller, records=batch, counts=counts)
-        orders_rollup_refresh(seller=seller, days=days)
+        return days
+
+    def page_stored(self, seller: Seller, touched: set, cursor) -> None:
+        orders_rollup_refresh(seller=seller, days=touched)
 
 
 class Sales(Changes):
@@ -105,7 +107,10 @@ class Sales(Changes):
     def ingest(self, seller: Seller, batch: list, counts: Counts, sync_pass: SyncPass, cursor):
         days = sale_days(seller, batch)
         sales_store(seller=seller, records=batch, counts=counts)
-        sales_rollup_refresh(seller=seller, days=days)
+        return days
+
+    def page_stored(self, seller: Seller, touched: set, cursor) -> None:
+        sales_rollup_refresh(seller=seller, days=touched)
 
 
 ORDERS = register(Orders())

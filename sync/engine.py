@@ -242,8 +242,8 @@ def page_store(stream: SyncStream, dataset: Dataset, cursor, fetch: Fetch | None
         sync_pass = SyncPass(locked.pass_number, locked.pass_started_at, locked.pass_full)
         counts = Counts()
         if fetch is not None:
-            for batch in fetch.page.batches():
-                dataset.ingest(locked.seller, batch, counts, sync_pass, cursor)
+            batches = fetch.page.batches()
+            dataset.ingest_page(locked.seller, batches, counts, sync_pass, cursor)
             turn = dataset.advance(locked.seller, cursor, fetch.page.turn)
         else:
             turn = Turn(dataset.first_cursor(locked.seller), done=True)

@@ -15,15 +15,19 @@ by subclassing `Dataset` and registering an instance:
 
         def pager(self, seller, cursor): return CARDS
         def ingest(self, seller, batch, counts, sync_pass, cursor): ...  # upsert the records
+        def page_stored(self, seller, touched, cursor): ...      # once a page, after its batches
         def end_pass(self, seller, sync_pass): ...                # a full pass ended
 
     register(Cards())
 
-The engine calls, for each page, in one transaction: `ingest` once per batch of records (the
-rows must be upserted by WB's natural key, so that reading a page twice is harmless), then
-`advance` for the cursor after the page (the pager's own turn unless the dataset walks several
-pagers, as the stocks walk warehouses), and after the last page of a *full* pass (one that
-started from `first_cursor`) `end_pass`. A *snapshot* dataset (prices, stocks: WB sends the
+The engine calls, for each page, in one transaction (`ingest_page`): `ingest` once per batch of
+records (the rows must be upserted by WB's natural key, so that reading a page twice is
+harmless), then `page_stored` once with what the batches' `ingest` said they touched (the
+orders', sales' and finance datasets recompute the dashboards' day rollups of those days there:
+a day a page's 80 batches touch is recomputed once, not 80 times), then `advance` for the
+cursor after the page (the pager's own turn unless the dataset walks several pagers, as the
+stocks walk warehouses), and after the last page of a *full* pass (one that started from
+`first_cursor`) `end_pass`. A *snapshot* dataset (prices, stocks: WB sends the
 whole state every time) starts each pass from its first cursor, so each of its passes is full,
 and its `end_pass` removes or zeroes what the pass did not see: every row `ingest` writes
 carries `sync_pass.number`, and rows with an older number were not seen. An incremental dataset
@@ -33,7 +37,7 @@ carries `sync_pass.number`, and rows with an older number were not seen. An incr
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
@@ -109,9 +113,29 @@ class Dataset:
 
     def ingest(
         self, seller: Seller, batch: list, counts: Counts, sync_pass: SyncPass, cursor: Any
-    ) -> None:
-        """Upsert one batch of the records of the page read at `cursor`; add to `counts`."""
+    ) -> Iterable[Hashable] | None:
+        """Upsert one batch of the records of the page read at `cursor`; add to `counts`.
+        What it returns (such as the days the batch touched) goes to `page_stored`."""
         raise NotImplementedError
+
+    def page_stored(self, seller: Seller, touched: set[Hashable], cursor: Any) -> None:
+        """Every batch of the page read at `cursor` is stored (in the page's transaction):
+        `touched` holds what their `ingest` calls returned, together. Nothing by default."""
+
+    def ingest_page(
+        self,
+        seller: Seller,
+        batches: Iterable[list],
+        counts: Counts,
+        sync_pass: SyncPass,
+        cursor: Any,
+    ) -> None:
+        """Store a page: `ingest` each batch, then `page_stored` once (call it in the page's
+        transaction, so that nothing reads its rows without what `page_stored` adds)."""
+        touched: set[Hashable] = set()
+        for batch in batches:
+            touched.update(self.ingest(seller, batch, counts, sync_pass, cursor) or ())
+        self.page_stored(seller, touched, cursor)
 
     def end_pass(self, seller: Seller, sync_pass: SyncPass, counts: Counts) -> None:
         """A full pass ended (in the transaction of its last page): a snapshot dataset removes

@@ -4,6 +4,7 @@ a command."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partialmethod
 from io import StringIO
 
 import pytest
@@ -12,8 +13,10 @@ from django.core.management import CommandError, call_command
 from dashboards.models import FinanceDay, OrderDay, SaleDay
 from dashboards.services import orders_rollup_refresh, rollups_rebuild, sales_rollup_refresh
 from sales.models import Order, Sale
+from sync.models import SyncRun
 from sync.services import sync_now
 from sync.testing import run_sync
+from wbapi.streaming import Rows
 
 from .expected import (
     cabinet_days_of,
@@ -177,6 +180,63 @@ def test_the_sync_keeps_the_rollups_equal_to_a_rebuild_through_cancellations_and
     assert incremental[2] == {
         day: figures for day, figures in true_finance.items() if day >= first_report_day
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_of_many_batches_recomputes_its_days_once_and_equals_a_rebuild(
+    trading_seller, monkeypatch
+):
+    import finance.datasets
+    import sales.datasets
+
+    seller = trading_seller
+    # Batches of 40 rows: each page of 150 orders or sales reaches the datasets in 4 of them.
+    monkeypatch.setattr(Rows, "batches", partialmethod(Rows.batches, size=40))
+    refreshed: dict[str, list[set]] = {"orders": [], "sales": [], "finance": []}
+    for module, name, dataset in (
+        (sales.datasets, "orders_rollup_refresh", "orders"),
+        (sales.datasets, "sales_rollup_refresh", "sales"),
+        (finance.datasets, "finance_rollup_refresh", "finance"),
+    ):
+        monkeypatch.setattr(module, name, spy(getattr(module, name), refreshed[dataset]))
+    stored_batches: list[tuple] = []
+    days_of_a_batch = counted(sales.datasets.order_days, stored_batches)
+    monkeypatch.setattr(sales.datasets, "order_days", days_of_a_batch)
+    run_sync()
+
+    for dataset in ("orders", "sales"):
+        pages = SyncRun.objects.filter(stream__seller=seller, stream__dataset=dataset)
+        page_count = sum(pages.values_list("pages", flat=True))
+        assert page_count > 1
+        assert len(refreshed[dataset]) == page_count  # a call a page, not one a batch
+        assert all(days for days in refreshed[dataset][:-1])
+    assert len(stored_batches) >= 3 * len(refreshed["orders"][:-1])  # pages of 4 batches
+    assert refreshed["finance"] and any(refreshed["finance"])
+    assert OrderDay.objects.filter(seller=seller).count() > 0
+    incremental = rollups_of(seller)
+    assert incremental == expected_of(seller)
+    rollups_rebuild(seller=seller)
+    assert rollups_of(seller) == incremental
+
+
+def spy(function, calls: list):
+    """`function`, recording the days of every call in `calls`."""
+
+    def recorded(*, seller, days):
+        calls.append(set(days))
+        return function(seller=seller, days=days)
+
+    return recorded
+
+
+def counted(function, calls: list):
+    """`function`, recording the arguments of every call in `calls`."""
+
+    def recorded(*args):
+        calls.append(args)
+        return function(*args)
+
+    return recorded
 
 
 def recent(by_day: dict, since) -> dict:
