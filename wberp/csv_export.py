@@ -15,6 +15,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, FieldError
@@ -48,14 +49,21 @@ class FieldValue:
 
 
 def as_text(value: Any) -> str:
-    text = "" if value is None else str(value)
+    """The value as CSV text, a `'` before a text that a spreadsheet would run as a formula.
+    A number stays a number, its minus sign too: a spreadsheet reads -12.50 as a number to
+    sum (a formula needs more than a sign and digits), and a loss or a return must add up."""
+    if value is None:
+        return ""
+    text = str(value)
+    if isinstance(value, int | float | Decimal):
+        return text
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 @dataclass(frozen=True)
 class Format:
     """How a type of column is written. `neutralise`: whether its str() may start a formula
-    (text, a negative number); a value that cannot goes to csv.writer as it is, which writes
+    (text); a value that cannot goes to csv.writer as it is, which writes
     str() of it and None as nothing. `sql`: the same text from the column's value `{v}` in
     PostgreSQL, NULL for nothing."""
 
@@ -70,9 +78,8 @@ TEXT = Format(
     True,
     f"NULLIF(CASE WHEN ascii({{v}}) IN ({_STARTS_SQL}) THEN '''' || {{v}} ELSE {{v}} END, '')",
 )
-# A negative number's minus sign starts a formula too.
-SIGNED = Format(True, "CASE WHEN {v} < 0 THEN '''' || {v}::text ELSE {v}::text END")
-UNSIGNED = Format(False, "{v}::text")
+# A number (a negative one too, see as_text) and a UUID: as they are.
+AS_IS = Format(False, "{v}::text")
 BOOLEAN = Format(False, "CASE WHEN {v} THEN 'True' WHEN NOT {v} THEN 'False' END")
 DAY = Format(False, "to_char({v}, 'YYYY-MM-DD')")
 # str() of the UTC datetime the connection gives: microseconds only when there are some.
@@ -85,16 +92,16 @@ MOMENT = Format(
 FORMATS = {
     "TextField": TEXT,
     "CharField": TEXT,
-    "IntegerField": SIGNED,
-    "BigIntegerField": SIGNED,
-    "SmallIntegerField": SIGNED,
-    "AutoField": SIGNED,
-    "BigAutoField": SIGNED,
-    "DecimalField": SIGNED,
-    "PositiveIntegerField": UNSIGNED,
-    "PositiveBigIntegerField": UNSIGNED,
-    "PositiveSmallIntegerField": UNSIGNED,
-    "UUIDField": UNSIGNED,
+    "IntegerField": AS_IS,
+    "BigIntegerField": AS_IS,
+    "SmallIntegerField": AS_IS,
+    "AutoField": AS_IS,
+    "BigAutoField": AS_IS,
+    "DecimalField": AS_IS,
+    "PositiveIntegerField": AS_IS,
+    "PositiveBigIntegerField": AS_IS,
+    "PositiveSmallIntegerField": AS_IS,
+    "UUIDField": AS_IS,
     "BooleanField": BOOLEAN,
     "DateField": DAY,
     "DateTimeField": MOMENT,

@@ -91,6 +91,8 @@ TABLE_PAGES = {
     "finance:report",
     "catalog:products",
     "catalog:stocks",
+    "costs:list",
+    "costs:economics",
 }
 API_CSV = "format=csv"
 EXPORT_TYPES = ("text/csv", "application/vnd.openxmlformats")

@@ -1,6 +1,8 @@
 """Unit economics and ABC: every figure checked against sums computed here, independently,
 from the emulator's own report rows; the cost price valid on a sale's date is the one used."""
 
+import csv
+import io
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -197,3 +199,22 @@ def test_the_page_is_the_cabinets_finance_area(synced_cabinet, make_user):
         "no-perm", staff=True, perms=["access.see_all_cabinets", "finance.view_report"]
     )
     assert client_for(no_perm).get(economics_url(seller)).status_code == 403
+
+
+def test_the_export_has_each_products_figures_as_the_page_computes_them(synced_cabinet, accountant):
+    seller = synced_cabinet.seller
+    page = accountant.get(economics_url(seller), FEBRUARY).context["economics"]
+    answer = accountant.get(economics_url(seller), {**FEBRUARY, "export": "csv"})
+    assert answer["Content-Disposition"] == (
+        f'attachment; filename="economics-{seller.sid}-20260201-20260228.csv"'
+    )
+    text = b"".join(answer.streaming_content).decode("utf-8-sig")
+    exported = list(csv.DictReader(io.StringIO(text)))
+    expected = [*page.products, *filter(None, [page.unattributed])]
+    assert len(exported) == len(expected)
+    for line, product in zip(exported, expected, strict=True):
+        assert line["nm_id"] == ("" if product.nm_id is None else str(product.nm_id))
+        # Numbers as numbers, a loss's minus sign too: a spreadsheet sums them.
+        assert D(line["for_pay"]) == product.for_pay
+        assert D(line["profit"]) == product.profit
+        assert line["abc_revenue"] == product.abc_revenue

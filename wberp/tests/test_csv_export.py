@@ -110,9 +110,10 @@ ORDERS_CSV = (
     "finished_price,price_with_disc,sticker,g_number,is_cancel,cancel_date\r\n"
     # Newest first: the last microsecond of 30 November in Moscow comes before its midnight.
     ",2026-11-30 21:00:00+00:00,2026-11-30 21:00:00+00:00,,,,,,,,,,,,,,,,,,,,,,,False,\r\n"
+    # Text that starts a formula gets a ', a negative number none (-12 is no formula).
     "'=1+1,2026-11-30 21:00:00+00:00,2026-11-30 21:00:00+00:00,'+7 999,'-2,'@SUM(A1),"
-    "'\tTab,\"'\rCR\",'=1+1,'-12,'+7 999,'-2,'@SUM(A1),'\tTab,\"'\rCR\",'-12,True,True,"
-    "'-12.50,'-12,'-12.50,'-12.50,'-12.50,'=1+1,'+7 999,True,2026-11-30 21:00:00+00:00\r\n"
+    "'\tTab,\"'\rCR\",'=1+1,-12,'+7 999,'-2,'@SUM(A1),'\tTab,\"'\rCR\",-12,True,True,"
+    "-12.50,-12,-12.50,-12.50,-12.50,'=1+1,'+7 999,True,2026-11-30 21:00:00+00:00\r\n"
     'a;b,2026-11-30 20:59:59.999999+00:00,2026-11-30 20:59:59.999999+00:00,"a,b",'
     '"say ""hi""","line\nbreak",Склад Коледино,"crlf\r\nend","""",1234,a;b,"a,b",'
     '"say ""hi""","line\nbreak",Склад Коледино,1234,False,False,1234.50,1234,1234.50,'
