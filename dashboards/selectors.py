@@ -471,9 +471,12 @@ def out_of_stock(stocks: dict[int, ProductStock], sold: dict[int, int]) -> list[
     return sorted(empty, key=lambda nm: -sold[nm])
 
 
-def stock_of(seller_id: int, *, today: date, cover_days: int, sales: bool) -> StockView:
+def stock_of(
+    seller_id: int, *, today: date, cover_days: int, sales: bool, shown: int | None = SHOWN_COVER
+) -> StockView:
     """Stock on hand; with `sales` (the user sees them), days of cover from the buyouts of
-    the last `cover_days` days and the products sold then but out of stock now."""
+    the last `cover_days` days (of the `shown` products that run out first; None: of all)
+    and the products sold then but out of stock now."""
     stocks = stock_by_product([seller_id])[seller_id]
     units = sum(stock.units for stock in stocks.values())
     value = sum((stock.value for stock in stocks.values()), ZERO)
@@ -488,5 +491,5 @@ def stock_of(seller_id: int, *, today: date, cover_days: int, sales: bool) -> St
     out = [selling[nm] for nm in out_of_stock(stocks, sold)]
     cover = sorted(
         (stock for stock in selling.values() if stock.units > 0), key=lambda s: s.days_of_cover
-    )[:SHOWN_COVER]
+    )[:shown]
     return StockView(units, value, unpriced, cover, out, cover_days)

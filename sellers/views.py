@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from access.models import Area
 from access.selectors import may_access, visible_sellers
+from dashboards.exports import dashboard_export
 from dashboards.presentation import SALES_NOTE, cabinet_dashboard
 from dashboards.views import period_form
 
@@ -39,6 +40,8 @@ def seller_detail(request: HttpRequest, sid: str) -> HttpResponse:
     """The cabinet's dashboard for a period, then what it is and its tokens."""
     seller = get_object_or_404(visible_sellers(request.user), sid=sid)
     form = period_form(request)
+    if export := dashboard_export(request, seller, form):
+        return export
     dashboard = cabinet_dashboard(request.user, seller, form.chosen(), form.cover_days())
     shows_tokens = may_access(request.user, seller, Area.TOKENS)
     tokens = list(seller_tokens(seller, request.user)) if shows_tokens else []

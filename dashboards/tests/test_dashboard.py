@@ -23,32 +23,7 @@ from wberp.tests.wbdata import WB_DATA_NOW
 
 from .expected import day, money
 
-SEE_ALL = "access.see_all_cabinets"
-EVERY_AREA = [
-    SEE_ALL,
-    "sellers.view_seller",
-    "sales.view_order",
-    "sales.view_sale",
-    "finance.view_report",
-    "catalog.view_stock",
-    "catalog.view_product",
-]
 TODAY = WB_DATA_NOW.astimezone(MOSCOW).date()
-
-
-@pytest.fixture
-def cabinet(synced_cabinet):
-    """The generated cabinet with its rollups built, the clock at WB's."""
-    rollups_rebuild(seller=synced_cabinet.seller)
-    with time_machine.travel(WB_DATA_NOW, tick=False):
-        yield synced_cabinet
-
-
-@pytest.fixture
-def reader(make_user):
-    client = client_for(make_user("dash-reader", staff=True, perms=EVERY_AREA))
-    client.cookies["django_language"] = "en"
-    return client
 
 
 def dashboard(client, seller, **query):

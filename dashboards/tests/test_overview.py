@@ -23,7 +23,8 @@ from tokens.models import WBToken
 from wberp.periods import moscow_today
 from wberp.tests.wbdata import WB_DATA_NOW
 
-from .test_dashboard import EVERY_AREA, PERMS, grant, raw_figures
+from .conftest import EVERY_AREA
+from .test_dashboard import PERMS, grant, raw_figures
 
 pytestmark = pytest.mark.django_db
 OVERVIEW_PERMS = [*EVERY_AREA, "tokens.view_wbtoken", "sync.view_syncstream"]
