@@ -32,6 +32,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import resolve
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import ngettext
 from django_htmx.middleware import HtmxDetails
 from django_tasks_db import DatabaseBackend
@@ -88,7 +89,7 @@ def xlsx_page_export(
             "background. It will be here to download when it is ready.",
             total,
         )
-        % {"rows": f"{total:,}".replace(",", "\N{NO-BREAK SPACE}")},
+        % {"rows": number_format(total, force_grouping=True)},
     )
     return redirect("exports:list")
 
