@@ -1,12 +1,13 @@
-"""`python -m bench sync`: the catalogue sync of many cabinets, with 1 and with 4 workers.
+"""`python -m bench sync`: the sync of many cabinets, with 1 and with 4 workers.
 
 On a throwaway PostgreSQL database, against the WB emulator sped up (`--speed`, and the app's
 rate budget alike: WB_RATE_SPEED, so DEBUG is on for the workers), each round starts real
-`manage.py db_worker` processes and lets them sync every cabinet's five datasets from nothing.
-Reported per round: the wall time from the first run's start to the last one's end, as a ratio
-to the least time WB's buckets allow for the pages the sync read (per cabinet and limit
-group: the requests beyond the burst, one WB interval each; the stocks wait for the cards and
-warehouses); 429 answers; the workers' peak RSS. And, once: rows per second of the upsert
+`manage.py db_worker` processes and lets them sync every cabinet from nothing: the catalogue's
+five datasets (`--datasets catalogue`), or a backfill of orders, sales and the finance report
+(`--datasets money`). Reported per round: the wall time from the first run's start to the last
+one's end, as a ratio to the least time WB's limits allow for the pages the sync read (per
+cabinet and limit group: the pages beyond the burst, one WB interval each; see `least_time`);
+429 answers; the workers' peak RSS. And, once, for the catalogue: rows per second of the upsert
 (COPY into staging, INSERT … ON CONFLICT) as a ratio to a raw COPY of the same rows.
 See bench/README.md.
 """
@@ -18,32 +19,126 @@ import contextlib
 import os
 import sys
 import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench import scaffold
 from bench.run import BASE_DIR, cpu_model, load_average, log, log_step
 
-CATEGORIES = "content,prices,marketplace,analytics"
 WORKER_OPTIONS = ("--no-reload", "--no-startup-delay", "--interval=0.02", "--tick-interval=0.2")
-# A dataset's WB limit group (the one its pages draw on).
-GROUPS = {
-    "cards": "content",
-    "prices": "prices",
-    "warehouses": "marketplace-warehouses",
-    "stocks": "marketplace-stocks",
-    "fbw_stocks": "analytics-stocks-report",
-}
 TARGET_RATIO = 1.2
 ROUND_TIMEOUT = 900.0
+# How far back the money datasets are backfilled: the emulator's history (120 days) and more;
+# orders and sales start where WB's 90 days do.
+BACKFILL_DAYS = 130
+RATE_MARGIN = 0.05  # s, the app's default
+
+
+@dataclass(frozen=True)
+class Datasets:
+    """What a `--datasets` choice syncs: the datasets, the categories the cabinets' tokens
+    hold, the WB paths their pages come from (each with its limit group), the tables a round
+    empties, and a cabinet's least time from the seconds each limit group needs."""
+
+    title: str
+    results_name: str
+    names: tuple[str, ...]
+    categories: str
+    paths: Mapping[str, str]  # WB path (with `{name}` parameters) -> its limit group
+    models: tuple[str, ...]  # "app.Model"
+    cabinet_least: Callable[[Mapping[str, float]], float]
+    backfill: bool = False
+    world: Mapping[str, str] = field(default_factory=dict)  # world field -> its option
+
+
+def catalogue_least(seconds: Mapping[str, float]) -> float:
+    """Prices, FBW stocks and the cards go side by side; the seller's stocks start once the
+    cards and the warehouses are done."""
+    return max(
+        seconds.get("prices", 0),
+        seconds.get("analytics-stocks-report", 0),
+        max(seconds.get("content", 0), seconds.get("marketplace-warehouses", 0))
+        + seconds.get("marketplace-stocks", 0),
+    )
+
+
+def money_least(seconds: Mapping[str, float]) -> float:
+    """Orders, sales and finance go side by side; a finance pass reads the list of reports,
+    then their rows."""
+    return max(
+        seconds.get("statistics-orders", 0),
+        seconds.get("statistics-sales", 0),
+        seconds.get("finance-list", 0) + seconds.get("finance-detailed", 0),
+    )
+
+
+CATALOGUE = Datasets(
+    title="Catalogue sync",
+    results_name="sync",
+    names=("cards", "prices", "warehouses", "stocks", "fbw_stocks"),
+    categories="content,prices,marketplace,analytics",
+    paths={
+        "/content/v2/get/cards/list": "content",
+        "/api/v2/list/goods/filter": "prices",
+        "/api/v2/list/goods/size/nm": "prices",
+        "/api/v3/warehouses": "marketplace-warehouses",
+        "/api/v3/stocks/{warehouseId}": "marketplace-stocks",
+        "/api/analytics/v1/stocks-report/wb-warehouses": "analytics-stocks-report",
+    },
+    models=(
+        "catalog.Barcode",
+        "catalog.Size",
+        "catalog.Product",
+        "catalog.Price",
+        "catalog.Stock",
+        "catalog.StockSnapshot",
+        "catalog.Warehouse",
+    ),
+    cabinet_least=catalogue_least,
+    world={"products": "products"},
+)
+MONEY = Datasets(
+    title="Orders, sales and finance backfill",
+    results_name="sync-money",
+    names=("orders", "sales", "finance"),
+    categories="statistics,finance",
+    paths={
+        "/api/v1/supplier/orders": "statistics-orders",
+        "/api/v1/supplier/sales": "statistics-sales",
+        "/api/finance/v1/sales-reports/list": "finance-list",
+        "/api/finance/v1/sales-reports/detailed": "finance-detailed",
+    },
+    models=(
+        "sales.Order",
+        "sales.Sale",
+        "finance.ReportRow",
+        "finance.Report",
+        "dashboards.OrderDay",
+        "dashboards.SaleDay",
+        "dashboards.CabinetDay",
+        "dashboards.FinanceDay",
+    ),
+    cabinet_least=money_least,
+    backfill=True,
+    world={"products": "products", "orders_per_day": "orders_per_day", "page_rows": "page_rows"},
+)
+CHOICES = {"catalogue": CATALOGUE, "money": MONEY}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = scaffold.parser("sync", __doc__)
+    parser.add_argument("--datasets", choices=CHOICES, default="catalogue")
     parser.add_argument("--cabinets", type=int, default=20)
     parser.add_argument("--products", type=int, default=1000, help="products per cabinet")
     parser.add_argument("--speed", type=float, default=2.0, help="emulator --speed = WB_RATE_SPEED")
     parser.add_argument("--workers", default="1,4", help="worker counts, one round each")
     parser.add_argument("--copy-rows", type=int, default=100_000, help="rows of the COPY test")
+    money = parser.add_argument_group("money", "the emulator's trade, with --datasets money")
+    money.add_argument("--orders-per-day", type=int, default=60, help="a cabinet's orders a day")
+    money.add_argument("--page-rows", type=int, default=1000, help="orders or sales a WB page")
+    money.add_argument("--finance-page-rows", type=int, default=2000, help="report rows a page")
     return parser.parse_args(argv)
 
 
@@ -54,8 +149,9 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) -> None:
     from bench import processes as proc
 
-    tmp, env = scaffold.throwaway_database(args, cleanup, "sync", emulator=True)
-    env |= sped_up(args.speed)  # the workers'
+    chosen = CHOICES[args.datasets]
+    tmp, env = scaffold.throwaway_database(args, cleanup, chosen.results_name, emulator=True)
+    env |= sped_up(args, chosen)  # the workers'
     state_dir = tmp / "emulator"
     emulator, emulator_url = proc.emulator_start(
         state_dir,
@@ -70,54 +166,71 @@ def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) 
 
     # This process adds the cabinets' tokens, which are checked with the emulator too.
     env["WB_API_BASE_URL"] = settings.WB_API_BASE_URL = emulator_url + "/{host}"
+    settings.SYNC_DATASETS = list(chosen.names)  # the streams this process makes
     results["machine"] = machine()
-    results["setup"] = {
+    results["setup"] = setup(args, chosen, env)
+    sellers = add_cabinets(args, chosen, state_dir)
+    results["rounds"] = []
+    try:
+        for count in [int(n) for n in args.workers.split(",")]:
+            reset_round(args, chosen, state_dir, emulator_url, sellers)
+            log(f"Round: {count} worker(s), {args.cabinets} cabinets")
+            started = datetime.now(UTC)
+            round_ = sync_round(count, env, tmp, sellers, chosen)
+            round_ |= limits_used(requests_since(emulator_url, started), args.speed, chosen)
+            minimum = round_["minimum_s"]
+            round_["ratio"] = round(round_["wall_s"] / minimum, 2) if minimum else None
+            results["rounds"].append(round_)
+        if chosen is CATALOGUE:
+            log(f"Upsert against raw COPY, {args.copy_rows:,} rows")
+            results["upsert"] = upsert_against_copy(args.copy_rows)
+    finally:
+        results["finished_at"] = scaffold.now_text()
+        results["machine"]["load_average_end"] = load_average()
+        results["targets"] = targets(results)
+        scaffold.write_results(args.results_dir, chosen.results_name, results, markdown)
+
+
+def setup(args: argparse.Namespace, chosen: Datasets, env: dict[str, str]) -> dict:
+    found = {
+        "datasets": list(chosen.names),
         "cabinets": args.cabinets,
         "products_per_cabinet": args.products,
         "speed": args.speed,
         "rate_margin_s": float(env["WB_RATE_MARGIN"]),
         "database": "PostgreSQL",
     }
-    sellers = add_cabinets(args, state_dir)
-    results["rounds"] = []
-    try:
-        for count in [int(n) for n in args.workers.split(",")]:
-            reset_round(args.speed)
-            log(f"Round: {count} worker(s), {args.cabinets} cabinets")
-            before = throttled_by_path(emulator_url)
-            results["rounds"].append(sync_round(count, env, tmp, sellers, args.speed))
-            after = throttled_by_path(emulator_url)
-            results["rounds"][-1]["throttled_by_path"] = {
-                path: after[path] - before.get(path, 0)
-                for path in after
-                if after[path] > before.get(path, 0)
-            }
-        log(f"Upsert against raw COPY, {args.copy_rows:,} rows")
-        results["upsert"] = upsert_against_copy(args.copy_rows)
-    finally:
-        results["finished_at"] = scaffold.now_text()
-        results["machine"]["load_average_end"] = load_average()
-        results["targets"] = targets(results)
-        scaffold.write_results(args.results_dir, "sync", results, markdown)
+    if chosen.backfill:
+        found |= {
+            "orders_per_day": args.orders_per_day,
+            "statistics_page_rows": args.page_rows,
+            "finance_page_rows": args.finance_page_rows,
+            "backfill_days": BACKFILL_DAYS,
+        }
+    return found
 
 
-def sped_up(speed: float) -> dict[str, str]:
+def sped_up(args: argparse.Namespace, chosen: Datasets) -> dict[str, str]:
     """What a worker's environment adds to sync from the emulator at `speed`."""
     return {
         "DEBUG": "true",  # WB_RATE_SPEED is for development only
-        "WB_RATE_SPEED": f"{speed:g}",
-        # The margin for a request's time on its way scales with WB's intervals.
-        "WB_RATE_MARGIN": f"{0.05 / speed:g}",
+        "WB_RATE_SPEED": f"{args.speed:g}",
+        # The margin for a request's time on its way is real time, whatever the speed: a
+        # margin divided by it let two requests reach WB closer than its interval (429s).
+        "WB_RATE_MARGIN": str(RATE_MARGIN),
         "WB_API_LOCAL_EMULATOR": "true",
         "LOG_LEVEL": "WARNING",
         "CONN_MAX_AGE": "60",
-        # The catalogue's datasets only: the cabinets' tokens hold no other categories.
-        "SYNC_DATASETS": ",".join(GROUPS),
+        # The chosen datasets only: the cabinets' tokens hold no other categories.
+        "SYNC_DATASETS": ",".join(chosen.names),
+        # The pager knows WB's page size (a shorter page is the last): the emulator's.
+        "WB_STATISTICS_PAGE_ROWS": str(args.page_rows),
+        "WB_FINANCE_PAGE_ROWS": str(args.finance_page_rows),
     }
 
 
-def add_cabinets(args: argparse.Namespace, state_dir: Path) -> list:
-    """`cabinets` sellers, each with a personal token for the catalogue's categories."""
+def add_cabinets(args: argparse.Namespace, chosen: Datasets, state_dir: Path) -> list:
+    """`cabinets` sellers, each with a personal token for the datasets' categories."""
     from django.contrib.auth import get_user_model
 
     from tokens.services import token_create
@@ -127,40 +240,48 @@ def add_cabinets(args: argparse.Namespace, state_dir: Path) -> list:
     user = get_user_model().objects.create_superuser("bench", "bench@localhost", None)
     sellers = []
     for number in range(args.cabinets):
-        raw = state.mint(categories=CATEGORIES, seller_name=f"Кабинет {number + 1:02d}")
+        raw = state.mint(categories=chosen.categories, seller_name=f"Кабинет {number + 1:02d}")
         token = token_create(name=f"Bench {number + 1}", raw_token=raw, by=user)
-        state.worlds.configure(token.seller.sid, {"products": args.products})
         sellers.append(token.seller)
     log(f"{len(sellers)} cabinets of {args.products:,} products each")
     return sellers
 
 
-def reset_round(speed: float) -> None:
-    """Nothing synced, WB's buckets full again: every round starts alike."""
-    from catalog.models import Barcode, Price, Product, Size, Stock, StockSnapshot, Warehouse
+def configure_worlds(args: argparse.Namespace, chosen: Datasets, state_dir: Path, sellers) -> None:
+    from wbapi.emulator.state import EmulatorState
+
+    world = {name: getattr(args, option) for name, option in chosen.world.items()}
+    state = EmulatorState.open(state_dir)
+    for seller in sellers:
+        state.worlds.configure(seller.sid, world)
+
+
+def reset_round(
+    args: argparse.Namespace, chosen: Datasets, state_dir: Path, emulator_url: str, sellers
+) -> None:
+    """Nothing synced, WB's buckets full again (the emulator's and the app's): every round
+    starts alike."""
+    import requests
+    from django.apps import apps
+
     from gateway.models import RateBucket
     from sync.models import SyncRun, SyncStream
 
-    for model in (
-        SyncStream,
-        SyncRun,
-        Barcode,
-        Size,
-        Product,
-        Price,
-        Stock,
-        StockSnapshot,
-        Warehouse,
-    ):
+    for model in (SyncStream, SyncRun, *(apps.get_model(name) for name in chosen.models)):
         model.objects.all().delete()
     RateBucket.objects.all().delete()
-    time.sleep(20 / speed + 1)  # the slowest bucket (FBW stocks, 20 s a request) refills
+    # The emulator forgets its buckets, and its worlds' sizes with them.
+    requests.post(f"{emulator_url}/__emulator__/reset", timeout=30).raise_for_status()
+    configure_worlds(args, chosen, state_dir, sellers)
 
 
-def sync_round(count: int, env: dict, tmp: Path, sellers: list, speed: float) -> dict:
+def sync_round(count: int, env: dict, tmp: Path, sellers: list, chosen: Datasets) -> dict:
     from bench import processes as proc
     from sync.models import SyncRun, SyncStream
 
+    if chosen.backfill:
+        streams_not_due()
+    started = datetime.now(UTC)
     workers = []
     for number in range(count):
         log_path = tmp / f"worker-{count}-{number}.log"
@@ -172,10 +293,12 @@ def sync_round(count: int, env: dict, tmp: Path, sellers: list, speed: float) ->
                 cwd=BASE_DIR,
             )
         )
-    expected = len(sellers) * len(GROUPS)
+    expected = len(sellers) * len(chosen.names)
     deadline = time.monotonic() + ROUND_TIMEOUT
     peak = 0
     try:
+        if chosen.backfill:
+            backfill_all(sellers, chosen, after=started, deadline=deadline)
         while time.monotonic() < deadline:
             peak = max(peak, *(proc.memory_of(w.pid).get("vmhwm_kib", 0) for w in workers))
             done = SyncStream.objects.filter(last_success_at__isnull=False).count()
@@ -191,13 +314,10 @@ def sync_round(count: int, env: dict, tmp: Path, sellers: list, speed: float) ->
     runs = list(SyncRun.objects.select_related("stream"))
     first = min(run.started_at for run in runs)
     last = max(run.finished_at for run in runs)
-    wall = (last - first).total_seconds()
-    minimum = least_time(runs, speed)
     return {
         "workers": count,
-        "wall_s": round(wall, 2),
-        "minimum_s": round(minimum, 2),
-        "ratio": round(wall / minimum, 2) if minimum else None,
+        "wall_s": round((last - first).total_seconds(), 2),
+        "by_dataset": by_dataset(runs),
         "requests": sum(run.requests for run in runs),
         "pages": sum(run.pages for run in runs),
         "rows_inserted": sum(run.rows_inserted for run in runs),
@@ -207,37 +327,101 @@ def sync_round(count: int, env: dict, tmp: Path, sellers: list, speed: float) ->
     }
 
 
-def throttled_by_path(emulator_url: str) -> dict[str, int]:
-    """The 429s so far by WB path, from the emulator's log: which limit group they came from."""
+def by_dataset(runs: list) -> dict[str, dict[str, int]]:
+    """Pages and rows inserted per dataset, over every cabinet."""
+    found: dict[str, dict[str, int]] = {}
+    for run in runs:
+        totals = found.setdefault(run.stream.dataset, {"pages": 0, "rows_inserted": 0})
+        totals["pages"] += run.pages
+        totals["rows_inserted"] += run.rows_inserted
+    return found
+
+
+def streams_not_due() -> None:
+    """Every cabinet's streams, none due: the workers' tick must not start first passes of
+    its own before the backfill starts them."""
+    from django.utils import timezone
+
+    from sync.engine import streams_ensure
+
+    streams_ensure(now=timezone.now() + timedelta(days=1))
+
+
+def backfill_all(sellers: list, chosen: Datasets, *, after: datetime, deadline: float) -> None:
+    """Once a worker runs (its tick has finished after `after`), a backfill of each dataset of
+    each cabinet, as `manage.py wb_sync backfill` starts it: the wall time counts from the
+    first one, not from the workers' start-up."""
+    from django.utils import timezone
+
+    from jobs.models import PeriodicJob
+    from sync.services import sync_backfill
+
+    while not PeriodicJob.objects.filter(last_finished_at__gt=after).exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError("no worker ran its tick in time")
+        time.sleep(0.1)
+    since = timezone.now().date() - timedelta(days=BACKFILL_DAYS)
+    for seller in sellers:
+        for name in chosen.names:
+            sync_backfill(seller=seller, dataset=name, since=since)
+
+
+def requests_since(emulator_url: str, started: datetime) -> list[dict]:
+    """The emulator's log of WB requests that arrived after `started`."""
     import requests
 
-    answer = requests.get(f"{emulator_url}/__emulator__/log", {"status": 429}, timeout=30)
+    answer = requests.get(f"{emulator_url}/__emulator__/log", timeout=30)
     entries = answer.json()["requests"]
-    counts: dict[str, int] = {}
+    return [e for e in entries if datetime.fromisoformat(e["at"]) >= started]
+
+
+def limits_used(entries: list[dict], speed: float, chosen: Datasets) -> dict:
+    """The least time WB's limits allow for the pages these requests read, and the 429s by
+    path."""
+    throttled: dict[str, int] = {}
+    pages: dict[str, dict[str, int]] = {}
     for entry in entries:
-        counts[entry["path"]] = counts.get(entry["path"], 0) + 1
-    return counts
+        if entry["status"] == 429:
+            throttled[entry["path"]] = throttled.get(entry["path"], 0) + 1
+        # Its pages, not its requests: a request WB refused (a 429) was not one it needed.
+        elif entry["status"] is not None and entry["status"] < 400 and entry["sid"]:
+            group = group_of(entry["path"], chosen.paths)
+            cabinet = pages.setdefault(entry["sid"], {})
+            cabinet[group] = cabinet.get(group, 0) + 1
+    minimum = least_time(pages, speed, chosen.cabinet_least)
+    return {"minimum_s": round(minimum, 2), "throttled_by_path": throttled}
 
 
-def least_time(runs: list, speed: float) -> float:
-    """The least wall time WB's buckets allow for these runs' pages: for each cabinet, the
-    pages of each limit group beyond its burst take one interval each; the stocks start
-    once the cards and the warehouses are done; cabinets and groups go on side by side."""
+def group_of(path: str, paths: Mapping[str, str]) -> str:
+    """The limit group of a WB path; KeyError for a path the datasets do not read."""
+    from wbapi.emulator.protocol import match_path
+
+    for pattern, group in paths.items():
+        if match_path(pattern, path) is not None:
+            return group
+    raise KeyError(path)
+
+
+def least_time(
+    pages: Mapping[str, Mapping[str, int]],
+    speed: float,
+    cabinet_least: Callable[[Mapping[str, float]], float],
+) -> float:
+    """The least wall time WB's limits allow for these pages (cabinet -> limit group -> pages
+    read): in each group of a cabinet, the pages beyond the burst take one WB interval each
+    (divided by `speed`); `cabinet_least` adds a cabinet's groups up; cabinets go side by side."""
     from wbapi.limits import LIMIT_GROUPS
 
-    per_cabinet: dict[int, dict[str, float]] = {}
-    for run in runs:
-        group = LIMIT_GROUPS[GROUPS[run.stream.dataset]].for_token_type("personal")
-        # Its pages, not its requests: a request WB refused (a 429) was not one it needed.
-        seconds = max(0, run.pages - group.burst) * group.interval / speed
-        per_cabinet.setdefault(run.stream.seller_id, {})[run.stream.dataset] = seconds
+    def seconds(group: str, count: int) -> float:
+        limit = LIMIT_GROUPS[group].for_token_type("personal")
+        return max(0, count - limit.burst) * limit.interval / speed
+
     return max(
-        max(
-            times.get("prices", 0),
-            times.get("fbw_stocks", 0),
-            max(times.get("cards", 0), times.get("warehouses", 0)) + times.get("stocks", 0),
-        )
-        for times in per_cabinet.values()
+        (
+            cabinet_least({group: seconds(group, count) for group, count in groups.items()})
+            for groups in pages.values()
+        ),
+        default=0.0,
     )
 
 
@@ -337,10 +521,19 @@ def machine() -> dict:
 
 def markdown(results: dict) -> str:
     setup, machine_ = results.get("setup", {}), results.get("machine", {})
+    chosen = MONEY if setup.get("backfill_days") else CATALOGUE
+    trade = (
+        f", {setup['orders_per_day']:,} orders a day (WB pages of {setup['statistics_page_rows']:,}"
+        f" orders or sales and of {setup['finance_page_rows']:,} report rows), backfilled since "
+        f"{setup['backfill_days']} days back"
+        if chosen.backfill
+        else ""
+    )
     lines = [
-        f"# Catalogue sync benchmark, {results['started_at']}",
+        f"# {chosen.title} benchmark, {results['started_at']}",
         "",
-        f"{setup.get('cabinets')} cabinets of {setup.get('products_per_cabinet'):,} products, "
+        f"{setup.get('cabinets')} cabinets of {setup.get('products_per_cabinet'):,} products"
+        f"{trade}, "
         f"emulator and rate budget at speed {setup.get('speed')}, PostgreSQL; "
         f"{machine_.get('cpus')} CPUs ({machine_.get('cpu_model')}), load "
         f"{machine_.get('load_average_start')} at the start, {machine_.get('load_average_end')} "
@@ -356,6 +549,15 @@ def markdown(results: dict) -> str:
             f"| {r['pages']} | {r['rows_inserted']:,} | {r['throttled_429']} | {r['errors']} "
             f"| {r['worker_peak_rss_mib']} |"
         )
+    lines.append("")
+    for r in results.get("rounds", []):
+        datasets = ", ".join(
+            f"{name} {totals['pages']} ({totals['rows_inserted']:,} rows)"
+            for name, totals in r.get("by_dataset", {}).items()
+        )
+        throttled = ", ".join(f"{path} {n}" for path, n in r.get("throttled_by_path", {}).items())
+        who = f"{r['workers']} worker(s)"
+        lines.append(f"- {who}: pages by dataset: {datasets}; 429s: {throttled or 'none'}.")
     if upsert := results.get("upsert"):
         rates = upsert["rows_per_s"]
         lines += [
