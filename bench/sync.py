@@ -136,7 +136,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--workers", default="1,4", help="worker counts, one round each")
     parser.add_argument("--copy-rows", type=int, default=100_000, help="rows of the COPY test")
     money = parser.add_argument_group("money", "the emulator's trade, with --datasets money")
-    money.add_argument("--orders-per-day", type=int, default=60, help="a cabinet's orders a day")
+    money.add_argument("--orders-per-day", type=int, default=30, help="a cabinet's orders a day")
     money.add_argument("--page-rows", type=int, default=1000, help="orders or sales a WB page")
     money.add_argument("--finance-page-rows", type=int, default=2000, help="report rows a page")
     return parser.parse_args(argv)
