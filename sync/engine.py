@@ -174,8 +174,10 @@ def lease_and_enqueue(stream: SyncStream, *, at: datetime) -> None:
     stream.lease_until = at + lease_length()
     stream.next_run_at = at  # of the next page, while a pass goes on
     stream.save()
-    task = sync_stream_page.using(run_after=at) if at > timezone.now() else sync_stream_page
-    task.enqueue(stream.pk, stream.lease_id)
+    # Always with its due time, even a page free to go at once: the queue is ordered by
+    # run_after and puts a task without one after every due one, so on a busy worker a page
+    # within WB's burst would wait behind each deferred page that fell due meanwhile.
+    sync_stream_page.using(run_after=at).enqueue(stream.pk, stream.lease_id)
 
 
 # --- A page ----------------------------------------------------------------------------------

@@ -1,0 +1,41 @@
+"""The queue gives page tasks in the order they fall due: a page free to go at once (WB's burst
+not spent) is not put behind the pages deferred to a later slot that have fallen due since,
+which on a busy worker would hold it back for as long as such pages keep coming."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from sellers.models import Seller
+from sync.engine import lease_and_enqueue
+from sync.models import SyncStream
+
+pytestmark = pytest.mark.django_db
+
+
+def stream(sid: str, dataset: str) -> SyncStream:
+    seller = Seller.objects.create(sid=sid, name=sid)
+    return SyncStream.objects.create(seller=seller, dataset=dataset, next_run_at=timezone.now())
+
+
+def queued_streams() -> list[int]:
+    """The streams of the ready page tasks, in the order a worker takes them."""
+    return [task.args_kwargs["args"][0] for task in DBTaskResult.objects.ready()]
+
+
+def test_a_page_due_at_once_goes_before_a_page_that_fell_due_after_it():
+    at_once, deferred = stream("a", "orders"), stream("b", "sales")
+    lease_and_enqueue(at_once, at=timezone.now())
+    lease_and_enqueue(deferred, at=timezone.now() + timedelta(milliseconds=20))
+    time.sleep(0.05)  # the deferred page falls due
+    assert queued_streams() == [at_once.pk, deferred.pk]
+
+
+def test_pages_deferred_to_a_slot_wait_for_it():
+    later = stream("c", "finance")
+    lease_and_enqueue(later, at=timezone.now() + timedelta(minutes=1))
+    assert queued_streams() == []
+    assert DBTaskResult.objects.get().run_after == later.next_run_at
