@@ -20,6 +20,8 @@ from wbapi.errors import ProtocolError
 from wbapi.shapes import DRIFT_LOG, Context, DriftNotice, Field, RecordT, Shape, Where, read_field
 
 BATCH_ROWS = 1000
+# The bytes the check of an answer's containers reads at a time (see Rows._check_containers).
+CHECK_BUFFER = 1024
 
 
 def fastest_backend() -> Any:
@@ -232,7 +234,10 @@ class Rows(Generic[RecordT]):
         root = self.answer.context.root()
         self.answer.file.seek(0)
         with self.answer.invalid_json_is_a_protocol_error():
-            for prefix, event, _value in JSON.parse(self.answer.file, use_float=False):
+            # Small reads: the parser turns a whole buffer into events before handing out the
+            # first, and ijson's 64 KiB cost a cards page some 10 ms to find an array at its start.
+            events = JSON.parse(self.answer.file, buf_size=CHECK_BUFFER, use_float=False)
+            for prefix, event, _value in events:
                 if event not in _EVENT_SAMPLES or (event == "start_map" and prefix in objects):
                     continue
                 if prefix == layout.rows_at:
