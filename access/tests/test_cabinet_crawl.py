@@ -92,7 +92,6 @@ TABLE_PAGES = {
     "catalog:products",
     "catalog:stocks",
     "costs:list",
-    "costs:economics",
 }
 API_CSV = "format=csv"
 EXPORT_TYPES = ("text/csv", "application/vnd.openxmlformats")
