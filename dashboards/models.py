@@ -6,9 +6,12 @@ equal to the raw rows in the transaction that stores those (dashboards.services)
 `manage.py rollups_rebuild` recomputes them. Nothing else writes them.
 
 - OrderDay: the orders placed that day, and the cancellations made that day (by WB's
-  cancelDate), each with its sum at the price with the seller's discount (priceWithDisc).
+  cancelDate), each with its sum at the price with the seller's discount (priceWithDisc); of
+  the orders placed that day also how many are cancelled by now and what the buyers paid for
+  them (finishedPrice), the figures of the Orders page.
 - SaleDay: the buyouts (saleID S…) and returns (R…) dated that day, their sums at the price
-  with discount (returns as positive amounts) and what WB said it pays for them (forPay, net).
+  with discount (returns as positive amounts), what WB said it pays for them (forPay, net) and
+  what the buyers paid (finishedPrice, net), the figures of the Sales page.
 - CabinetDay: OrderDay and SaleDay of a day summed over the cabinet's products, so that the
   headline figures and the charts read a row a day whatever the number of products.
 - FinanceDay: the realization report rows of that operation day (rr_dt), summed by kind.
@@ -37,6 +40,8 @@ class TradeDay(models.Model):
 class OrderDay(TradeDay):
     orders = models.IntegerField(_("orders"), default=0)
     orders_sum = models.DecimalField(_("ordered for"), **MONEY)
+    orders_cancelled = models.IntegerField(_("of them cancelled"), default=0)
+    orders_finished_sum = models.DecimalField(_("buyers paid for them"), **MONEY)
     cancellations = models.IntegerField(_("cancellations"), default=0)
     cancellations_sum = models.DecimalField(_("cancelled for"), **MONEY)
 
@@ -59,6 +64,7 @@ class SaleDay(TradeDay):
     returns = models.IntegerField(_("returns"), default=0)
     returns_sum = models.DecimalField(_("returned for"), **MONEY)
     for_pay = models.DecimalField(_("to pay the seller"), **MONEY)
+    sales_finished_sum = models.DecimalField(_("buyers paid, net"), **MONEY)
 
     class Meta:
         verbose_name = _("sales of a day")
@@ -82,6 +88,8 @@ class CabinetDay(models.Model):
     day = models.DateField(_("day"))
     orders = models.IntegerField(_("orders"), default=0)
     orders_sum = models.DecimalField(_("ordered for"), **MONEY)
+    orders_cancelled = models.IntegerField(_("of them cancelled"), default=0)
+    orders_finished_sum = models.DecimalField(_("buyers paid for them"), **MONEY)
     cancellations = models.IntegerField(_("cancellations"), default=0)
     cancellations_sum = models.DecimalField(_("cancelled for"), **MONEY)
     buyouts = models.IntegerField(_("buyouts"), default=0)
@@ -89,6 +97,7 @@ class CabinetDay(models.Model):
     returns = models.IntegerField(_("returns"), default=0)
     returns_sum = models.DecimalField(_("returned for"), **MONEY)
     for_pay = models.DecimalField(_("to pay the seller"), **MONEY)
+    sales_finished_sum = models.DecimalField(_("buyers paid, net"), **MONEY)
 
     class Meta:
         verbose_name = _("trade of a day")

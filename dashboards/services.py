@@ -22,11 +22,12 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
-from django.db.models.functions import Abs, Coalesce, TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 
 from finance.models import ReportRow
 from finance.reconciliation import RETURN
 from sales.models import Order, Sale
+from sales.selectors import order_figures, sale_figures
 from sellers.models import Seller
 from sync.ingest import upsert
 from sync.registry import Counts
@@ -161,12 +162,13 @@ def by_product(rows: QuerySet, day_expression) -> QuerySet:
 
 @transaction.atomic
 def orders_rollup_refresh(*, seller: Seller, days: set[date]) -> None:
-    """Recompute the OrderDay rows of `days` from the cabinet's orders."""
+    """Recompute the OrderDay rows of `days` from the cabinet's orders: the Orders page's
+    figures of the orders placed on each day (`order_figures`), and the cancellations made."""
     if not days:
         return
     orders = Order.objects.filter(seller=seller)
     placed = by_product(orders.filter(moments_within("date", days)), "date").annotate(
-        orders=Count("id"), orders_sum=Sum("price_with_disc")
+        **order_figures()
     )
     # An order WB marks cancelled without a cancelDate counts as cancelled on its own day.
     cancelled_on = moments_within("cancel_date", days) | (
@@ -181,24 +183,13 @@ def orders_rollup_refresh(*, seller: Seller, days: set[date]) -> None:
 
 @transaction.atomic
 def sales_rollup_refresh(*, seller: Seller, days: set[date]) -> None:
-    """Recompute the SaleDay rows of `days` from the cabinet's sales and returns. Returns are
-    counted by their own amounts' size: WB's rows give them negative."""
+    """Recompute the SaleDay rows of `days` from the cabinet's sales and returns (the Sales
+    page's figures, `sale_figures`)."""
     if not days:
         return
     sales = Sale.objects.filter(seller=seller).filter(moments_within("date", days))
-    bought, back = Q(is_return=False), Q(is_return=True)
-    grouped = by_product(sales, "date").annotate(
-        buyouts=Count("id", filter=bought),
-        buyouts_sum=Coalesce(Sum("price_with_disc", filter=bought), ZERO),
-        returns=Count("id", filter=back),
-        returns_sum=Coalesce(Sum(Abs("price_with_disc"), filter=back), ZERO),
-        paid=Coalesce(Sum("for_pay", filter=bought), ZERO),
-        paid_back=Coalesce(Sum(Abs("for_pay"), filter=back), ZERO),
-    )
-    rows = merged(grouped)
-    for row in rows.values():
-        row["for_pay"] = row.pop("paid") - row.pop("paid_back")
-    replace_days(SaleDay, seller, days, rows)
+    grouped = by_product(sales, "date").annotate(**sale_figures())
+    replace_days(SaleDay, seller, days, merged(grouped))
     cabinet_days_refresh(seller, days)
 
 
@@ -282,8 +273,8 @@ def cabinet_days_refresh(seller: Seller, days: set[date]) -> None:
     )
 
 
-ORDER_COLUMNS = ("orders", "orders_sum", "cancellations", "cancellations_sum")
-SALE_COLUMNS = ("buyouts", "buyouts_sum", "returns", "returns_sum", "for_pay")
+ORDER_COLUMNS = (*order_figures(), "cancellations", "cancellations_sum")
+SALE_COLUMNS = tuple(sale_figures())
 
 
 # --- Rebuilding ---------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ class TradePage:
     heading: Promise
     form: type[TradeFilterForm]
     rows: Any  # (seller, filters) -> QuerySet
-    totals: Any  # QuerySet -> dict
+    totals: Any  # (seller, filters) -> dict
     template: str
 
 
@@ -58,7 +58,7 @@ def trade_page(request: HttpRequest, sid: str, page: TradePage) -> HttpResponse:
         "form": form,
         "filters": filters,
         "page": offset_page(rows, number=page_number(request.GET.get("page")), size=PAGE_SIZE),
-        "totals": page.totals(rows),
+        "totals": page.totals(seller, filters),
         "freshness": freshness_of(seller, page.dataset),
     }
     template = f"{page.template}#results" if request.htmx else page.template

@@ -14,8 +14,15 @@ from sales.models import Order, Sale
 from wbapi.moscow import MOSCOW, parse_day, parse_moment
 
 ZERO = Decimal("0.00")
-ORDER_FIGURES = ("orders", "orders_sum", "cancellations", "cancellations_sum")
-SALE_FIGURES = ("buyouts", "buyouts_sum", "returns", "returns_sum", "for_pay")
+ORDER_FIGURES = (
+    "orders",
+    "orders_sum",
+    "orders_cancelled",
+    "orders_finished_sum",
+    "cancellations",
+    "cancellations_sum",
+)
+SALE_FIGURES = ("buyouts", "buyouts_sum", "returns", "returns_sum", "for_pay", "sales_finished_sum")
 FINANCE_FIGURES = (
     "sales",
     "returns",
@@ -55,7 +62,9 @@ def orders_by_day(seller) -> dict:
         key = (day(order.date), order.nm_id or 0, order.barcode)
         found[key]["orders"] += 1
         found[key]["orders_sum"] += order.price_with_disc
+        found[key]["orders_finished_sum"] += order.finished_price or ZERO
         if order.is_cancel:
+            found[key]["orders_cancelled"] += 1
             cancelled = (day(order.cancel_date or order.date), order.nm_id or 0, order.barcode)
             found[cancelled]["cancellations"] += 1
             found[cancelled]["cancellations_sum"] += order.price_with_disc
@@ -70,10 +79,12 @@ def sales_by_day(seller) -> dict:
             found[key]["returns"] += 1
             found[key]["returns_sum"] += abs(sale.price_with_disc)
             found[key]["for_pay"] -= abs(sale.for_pay)
+            found[key]["sales_finished_sum"] -= abs(sale.finished_price or ZERO)
         else:
             found[key]["buyouts"] += 1
             found[key]["buyouts_sum"] += sale.price_with_disc
             found[key]["for_pay"] += sale.for_pay
+            found[key]["sales_finished_sum"] += sale.finished_price or ZERO
     return cleaned(found)
 
 
@@ -111,7 +122,9 @@ def truth_orders_by_day(rows: list[dict]) -> dict:
         placed = day(parse_moment(row["date"]))
         found[(placed, *product)]["orders"] += 1
         found[(placed, *product)]["orders_sum"] += money(row["priceWithDisc"])
+        found[(placed, *product)]["orders_finished_sum"] += money(row["finishedPrice"])
         if row["isCancel"]:
+            found[(placed, *product)]["orders_cancelled"] += 1
             cancelled = (day(parse_moment(row["cancelDate"])), *product)
             found[cancelled]["cancellations"] += 1
             found[cancelled]["cancellations_sum"] += money(row["priceWithDisc"])
@@ -126,6 +139,7 @@ def truth_sales_by_day(rows: list[dict]) -> dict:
         found[key][kind] += 1
         found[key][f"{kind}_sum"] += abs(money(row["priceWithDisc"]))
         found[key]["for_pay"] += money(row["forPay"])  # negative for a return
+        found[key]["sales_finished_sum"] += money(row["finishedPrice"])  # likewise
     return cleaned(found)
 
 

@@ -2,15 +2,17 @@
 page the sync stores (cancellations and new sales included), equal to a rebuild, and rebuilt by
 a command."""
 
+import importlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partialmethod
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
 
-from dashboards.models import FinanceDay, OrderDay, SaleDay
+from dashboards.models import CabinetDay, FinanceDay, OrderDay, SaleDay
 from dashboards.services import orders_rollup_refresh, rollups_rebuild, sales_rollup_refresh
 from sales.models import Order, Sale
 from sync.models import SyncRun
@@ -42,6 +44,20 @@ def test_a_rebuild_sums_the_raw_rows_and_wb_s_ground_truth_by_moscow_day(synced_
     stored, summed = cabinet_days_of(seller)
     assert stored == summed and stored
     assert any(figures.get("returns") for figures in sales.values())
+
+
+def test_the_migration_fills_the_pages_figures_of_the_days_stored_as_a_rebuild_does(
+    synced_cabinet,
+):
+    seller = synced_cabinet.seller  # its rollups rebuilt
+    rebuilt = rollups_of(seller), cabinet_days_of(seller)[0]
+    OrderDay.objects.update(orders_cancelled=0, orders_finished_sum=0)
+    SaleDay.objects.update(sales_finished_sum=0)
+    CabinetDay.objects.update(orders_cancelled=0, orders_finished_sum=0, sales_finished_sum=0)
+    migration = importlib.import_module("dashboards.migrations.0003_page_figures")
+    migration.fill_new_figures(apps, None)
+    assert (rollups_of(seller), cabinet_days_of(seller)[0]) == rebuilt
+    assert any(figures.get("orders_cancelled") for figures in rebuilt[0][0].values())
 
 
 def test_a_rebuild_since_a_day_leaves_the_days_before_it(synced_cabinet):

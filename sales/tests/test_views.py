@@ -1,7 +1,7 @@
 """A cabinet's orders and sales pages: filters, search, totals, pages without counting,
 bad input as a list, never an error, and the same number of queries whatever the rows."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,8 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conftest import client_for
+from dashboards.services import rollups_rebuild
 from sales.models import Order, Sale
 from sales.views import PAGE_SIZE
+from sellers.models import Seller
 from wbapi.moscow import MOSCOW
 from wberp.tests.wbdata import WB_DATA_NOW
 
@@ -55,9 +57,9 @@ def test_the_orders_of_the_chosen_days_are_listed_newest_first_with_their_totals
         order.srid for order in week.order_by("-date", "-id")[:PAGE_SIZE]
     ]
     totals = response.context["totals"]
-    assert totals["count"] == week.count()
-    assert totals["price_with_disc"] == sum(order.price_with_disc for order in week)
-    assert totals["cancelled"] == week.filter(is_cancel=True).count()
+    assert totals["orders"] == week.count()
+    assert totals["orders_sum"] == sum(order.price_with_disc for order in week)
+    assert totals["orders_cancelled"] == week.filter(is_cancel=True).count()
     assert shown[0].srid.encode() in response.content
 
 
@@ -79,7 +81,7 @@ def test_filters_narrow_the_list_and_its_totals(synced_cabinet, reader):
     rows = response.context["page"].object_list
     assert order in rows
     assert all(row.is_cancel and row.warehouse_name == order.warehouse_name for row in rows)
-    assert response.context["totals"]["count"] == len(rows)
+    assert response.context["totals"]["orders"] == len(rows)
 
 
 def test_pages_follow_one_another_without_counting_rows(synced_cabinet, reader):
@@ -92,7 +94,7 @@ def test_pages_follow_one_another_without_counting_rows(synced_cabinet, reader):
     with CaptureQueriesContext(connection) as queries:
         reader.get(orders_url(seller), {**months, "page": 2})
     counts = [q["sql"] for q in queries if "COUNT(" in q["sql"] and '"sales_order"' in q["sql"]]
-    assert len(counts) == 1  # the totals' aggregate, with the sums; no count to number pages
+    assert counts == []  # the totals come from the day rollups; no count to number pages
 
 
 def test_the_number_of_queries_does_not_grow_with_the_rows(synced_cabinet, reader):
@@ -150,6 +152,166 @@ def test_sales_and_returns_are_listed_apart_or_together_with_net_totals(synced_c
     sale = period.filter(is_return=True).first()
     found = reader.get(sales_url(seller), {**months, "q": sale.sale_id}).context["page"].object_list
     assert found == [sale]
+
+
+def moscow_day(moment) -> str:
+    return moment.astimezone(MOSCOW).date().isoformat()
+
+
+def order_sums(orders) -> dict:
+    """The Orders page's totals, summed here row by row."""
+    return {
+        "orders": len(orders),
+        "orders_sum": sum((o.price_with_disc or 0 for o in orders), Decimal("0.00")),
+        "orders_cancelled": sum(1 for o in orders if o.is_cancel),
+        "orders_finished_sum": sum((o.finished_price or 0 for o in orders), Decimal("0.00")),
+    }
+
+
+def sale_sums(sales) -> dict:
+    """The Sales page's totals, summed here row by row: a return by its amounts' size."""
+    bought = [s for s in sales if not s.is_return]
+    back = [s for s in sales if s.is_return]
+
+    def net(name: str) -> Decimal:
+        gained = sum((getattr(s, name) or 0 for s in bought), Decimal("0.00"))
+        return gained - sum((abs(getattr(s, name) or 0) for s in back), Decimal("0.00"))
+
+    return {
+        "buyouts": len(bought),
+        "buyouts_sum": sum((s.price_with_disc or 0 for s in bought), Decimal("0.00")),
+        "returns": len(back),
+        "returns_sum": sum((abs(s.price_with_disc or 0) for s in back), Decimal("0.00")),
+        "for_pay": net("for_pay"),
+        "sales_finished_sum": net("finished_price"),
+    }
+
+
+def totals_of(reader, url: str, query: dict) -> tuple[dict, list[str]]:
+    """The page's totals, and the tables its queries read them from."""
+    with CaptureQueriesContext(connection) as queries:
+        totals = reader.get(url, query).context["totals"]
+    sums = [q["sql"] for q in queries if "SUM(" in q["sql"]]
+    tables = [
+        name
+        for name in ("dashboards_cabinetday", "sales_order", "sales_sale")
+        if any(f'"{name}"' in sql for sql in sums)
+    ]
+    return totals, tables
+
+
+@pytest.mark.parametrize("days", [1, 7, 60])
+def test_totals_of_whole_days_are_read_from_the_rollups_and_equal_the_rows_sums(
+    synced_cabinet, reader, days
+):
+    seller = synced_cabinet.seller
+    first = (WB_DATA_NOW - timedelta(days=days - 1)).date().isoformat()
+    period = {"date_from": first, "date_to": WEEK["date_to"]}
+
+    def within(rows) -> list:
+        return [row for row in rows if first <= moscow_day(row.date) <= WEEK["date_to"]]
+
+    orders = within(Order.objects.filter(seller=seller))
+    totals, tables = totals_of(reader, orders_url(seller), period)
+    assert tables == ["dashboards_cabinetday"]
+    assert totals == order_sums(orders)
+    # A filter the rollups do not have sums the raw rows: the two states add up to the whole.
+    active, tables = totals_of(reader, orders_url(seller), {**period, "state": "active"})
+    cancelled, _ = totals_of(reader, orders_url(seller), {**period, "state": "cancelled"})
+    assert tables == ["sales_order"]
+    assert {name: active[name] + cancelled[name] for name in totals} == totals
+
+    sales = within(Sale.objects.filter(seller=seller))
+    totals, tables = totals_of(reader, sales_url(seller), period)
+    assert tables == ["dashboards_cabinetday"]
+    assert totals == sale_sums(sales)
+    bought, tables = totals_of(reader, sales_url(seller), {**period, "state": "sales"})
+    back, _ = totals_of(reader, sales_url(seller), {**period, "state": "returns"})
+    assert tables == ["sales_sale"]
+    assert {name: bought[name] + back[name] for name in totals} == totals
+
+
+def test_the_two_ways_to_the_totals_cut_the_days_at_moscow_midnight(reader):
+    seller = Seller.objects.create(sid="midnight", name="Midnight")
+    late = datetime.fromisoformat("2026-03-01T23:59:59+03:00")  # 20:59:59 UTC
+    early = datetime.fromisoformat("2026-03-02T00:00:00+03:00")  # 21:00 UTC on the 1st
+    common = {"seller": seller, "warehouse_name": "Коледино", "nm_id": 7, "barcode": "b7"}
+    for srid, moment, price, cancelled in (
+        ("late", late, "100.00", True),
+        ("early", early, "40.00", False),
+    ):
+        Order.objects.create(
+            **common,
+            srid=srid,
+            date=moment,
+            last_change_date=moment,
+            is_cancel=cancelled,
+            cancel_date=early if cancelled else None,
+            price_with_disc=Decimal(price),
+            finished_price=Decimal(price) - 10,
+        )
+    for sale_id, moment, amount in (
+        ("S1", late, "90.00"),
+        ("R1", early, "-90.00"),
+        ("S2", early, "30.00"),
+    ):
+        Sale.objects.create(
+            **common,
+            srid=sale_id,
+            sale_id=sale_id,
+            is_return=sale_id.startswith("R"),
+            date=moment,
+            last_change_date=moment,
+            price_with_disc=Decimal(amount),
+            for_pay=Decimal(amount) * Decimal("0.8"),
+            finished_price=Decimal(amount) - 5,
+        )
+    rollups_rebuild(seller=seller)
+    expected = {
+        "2026-03-01": (
+            {
+                "orders": 1,
+                "orders_sum": Decimal("100.00"),
+                "orders_cancelled": 1,
+                "orders_finished_sum": Decimal("90.00"),
+            },
+            {
+                "buyouts": 1,
+                "buyouts_sum": Decimal("90.00"),
+                "returns": 0,
+                "returns_sum": Decimal("0.00"),
+                "for_pay": Decimal("72.00"),
+                "sales_finished_sum": Decimal("85.00"),
+            },
+        ),
+        "2026-03-02": (
+            {
+                "orders": 1,
+                "orders_sum": Decimal("40.00"),
+                "orders_cancelled": 0,
+                "orders_finished_sum": Decimal("30.00"),
+            },
+            {
+                "buyouts": 1,
+                "buyouts_sum": Decimal("30.00"),
+                "returns": 1,
+                "returns_sum": Decimal("90.00"),
+                "for_pay": Decimal("-48.00"),
+                "sales_finished_sum": Decimal("-70.00"),
+            },
+        ),
+    }
+    for day, (orders, sales) in expected.items():
+        dates = {"date_from": day, "date_to": day}
+        by_warehouse = {**dates, "warehouse": "Коледино"}  # every row: the raw rows summed
+        for url, figures in ((orders_url(seller), orders), (sales_url(seller), sales)):
+            from_days, from_days_tables = totals_of(reader, url, dates)
+            from_rows, from_rows_tables = totals_of(reader, url, by_warehouse)
+            assert from_days == from_rows == figures
+            assert (
+                from_days_tables == ["dashboards_cabinetday"]
+                and from_rows_tables != from_days_tables
+            )
 
 
 def test_the_pages_speak_russian(synced_cabinet, make_user):

@@ -67,8 +67,9 @@ SYNCED_PAGE_ROWS = 2000
 
 @pytest.fixture
 def synced_cabinet(wb_cabinet):
-    """The cabinet (6 orders a day) with its orders, sales, report rows, headers and the
-    reports' summaries all stored, as a finished sync leaves them."""
+    """The cabinet (6 orders a day) with its orders, sales, report rows, headers, the
+    reports' summaries and the day rollups all stored, as a finished sync leaves them."""
+    from dashboards.services import rollups_rebuild
     from finance.services import (
         report_headers_store,
         report_rows_store,
@@ -95,4 +96,5 @@ def synced_cabinet(wb_cabinet):
     headers, _ = wb_cabinet.records(REPORTS, ReportsCursor(first, last))
     report_headers_store(seller=seller, records=headers, period="weekly")
     report_summaries_update(seller=seller, report_ids={row.report_id for row in rows})
+    rollups_rebuild(seller=seller)
     return wb_cabinet
