@@ -20,7 +20,7 @@ from functools import reduce
 from operator import or_
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
@@ -97,9 +97,7 @@ def order_days(seller: Seller, records: Sequence[statistics.Order]) -> set[date]
     """The days of these orders and their cancellations, as they come and as stored."""
     moments = [(record.date, record.cancel_date) for record in records]
     srids = [record.srid for record in records]
-    for part in chunks(srids):
-        stored = Order.objects.filter(seller=seller, srid__in=part)
-        moments.extend(stored.values_list("date", "cancel_date"))
+    moments.extend(stored_values(Order, seller, "srid", srids, ("date", "cancel_date")))
     return {day_of(moment) for pair in moments for moment in pair if moment is not None}
 
 
@@ -107,10 +105,36 @@ def sale_days(seller: Seller, records: Sequence[statistics.Sale]) -> set[date]:
     """The days of these sales and returns, as they come and as stored."""
     moments = [record.date for record in records]
     sale_ids = [record.sale_id for record in records]
-    for part in chunks(sale_ids):
-        stored = Sale.objects.filter(seller=seller, sale_id__in=part)
-        moments.extend(stored.values_list("date", flat=True))
+    moments.extend(day for (day,) in stored_values(Sale, seller, "sale_id", sale_ids, ("date",)))
     return {day_of(moment) for moment in moments}
+
+
+def stored_values(
+    model, seller: Seller, key: str, keys: Sequence[str], columns: tuple[str, ...]
+) -> list[tuple]:
+    """`columns` of the cabinet's stored rows whose text column `key` is one of `keys`.
+
+    On PostgreSQL the keys are joined as an array, a plan that takes the (seller, key) index
+    however stale the statistics are: an `IN` list of a batch's 1,000 keys was planned as a
+    scan of all the cabinet's rows once a backfill had outgrown the statistics (a second a
+    batch at 1,000,000 orders, against 15 ms)."""
+    if connection.vendor != "postgresql":
+        found: list[tuple] = []
+        for part in chunks(keys):
+            rows = model.objects.filter(seller=seller, **{f"{key}__in": part})
+            found.extend(rows.values_list(*columns))
+        return found
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    selected = ", ".join(f"{table}.{quote(column)}" for column in columns)
+    # Only the model's own quoted names are formatted in; the keys are a parameter.
+    query = (
+        f"SELECT {selected} FROM {table} JOIN unnest(%s::text[]) AS wanted(key) "  # noqa: S608
+        f"ON {table}.{quote(key)} = wanted.key WHERE {table}.seller_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [list(keys), seller.pk])
+        return cursor.fetchall()
 
 
 def report_days(seller: Seller, records: Sequence[finance.ReportRow]) -> set[date]:
