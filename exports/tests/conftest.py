@@ -13,6 +13,12 @@ VIEW_PRODUCTS = "catalog.view_product"
 
 
 @pytest.fixture(autouse=True)
+def english(settings):
+    """The pages in English, which the tests read (the site starts in Russian)."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
 def exports_dir(settings, tmp_path):
     """Each test's exports in a folder of its own; more than two rows go to a task."""
     settings.EXPORTS_DIR = tmp_path / "exports"
