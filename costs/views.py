@@ -6,8 +6,6 @@ see there answers 404; a write needs the model permission and the area at "chang
 one they may only read).
 """
 
-from operator import attrgetter
-
 from django.contrib import messages
 from django.contrib.admin.utils import construct_change_message
 from django.contrib.auth.decorators import permission_required
@@ -23,7 +21,7 @@ from access.models import Area
 from access.selectors import get_visible_or_404, may_access
 from sellers.models import Seller
 from sync.cabinet import data_freshness
-from wberp.exports import Column, columns_of, page_export
+from wberp.exports import Column, attribute_columns, columns_of, page_export
 from wberp.paging import Page, keyed_page, page_number
 from wberp.periods import PeriodForm
 
@@ -49,29 +47,26 @@ QUERY_MAX = 100
 UPLOADS_SHOWN = 5
 FINANCE_DATASETS = ["finance"]
 # The unit economics' export: each product's figures, as the page's table and its totals sum them.
-ECONOMICS_COLUMNS: list[Column] = [
-    (name, attrgetter(name))
-    for name in (
-        "nm_id",
-        "vendor_code",
-        "units",
-        "revenue",
-        "for_pay",
-        "cost",
-        "logistics",
-        "storage",
-        "penalties",
-        "deductions",
-        "acceptance",
-        "wb_expenses",
-        "tax",
-        "profit",
-        "margin",
-        "units_without_cost",
-        "abc_revenue",
-        "abc_margin",
-    )
-]
+ECONOMICS_COLUMNS: list[Column] = attribute_columns(
+    "nm_id",
+    "vendor_code",
+    "units",
+    "revenue",
+    "for_pay",
+    "cost",
+    "logistics",
+    "storage",
+    "penalties",
+    "deductions",
+    "acceptance",
+    "wb_expenses",
+    "tax",
+    "profit",
+    "margin",
+    "units_without_cost",
+    "abc_revenue",
+    "abc_margin",
+)
 can_upload = permission_required(
     ("costs.add_costprice", "costs.change_costprice"), raise_exception=True
 )

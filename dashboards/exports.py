@@ -7,12 +7,11 @@ every product that sold then and is out of stock now."""
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from operator import attrgetter
 
 from django.http import Http404, HttpRequest, HttpResponse
 
 from sellers.models import Seller
-from wberp.exports import Column, page_export
+from wberp.exports import Column, attribute_columns, page_export
 from wberp.periods import moscow_today
 
 from .forms import PeriodForm
@@ -22,7 +21,7 @@ NAMES = ["nm_id", "vendor_code", "title"]
 
 
 def named_columns(*names: str) -> list[Column]:
-    return [(name, attrgetter(name)) for name in [*NAMES, *names]]
+    return attribute_columns(*NAMES, *names)
 
 
 def rounded(name: str, places: int) -> Column:

@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, Literal
 
 import xlsxwriter
@@ -30,6 +31,12 @@ def columns_of(model: type[Model], hidden: Iterable[str] = HIDDEN_FIELDS) -> lis
     hidden = set(hidden)
     fields = [field for field in model._meta.concrete_fields if field.name not in hidden]
     return [(field.name, FieldValue(field.attname)) for field in fields]
+
+
+def attribute_columns(*names: str) -> list[Column]:
+    """A column for each attribute named, headed by its name: for rows that are no model's
+    (a page's computed figures)."""
+    return [(name, attrgetter(name)) for name in names]
 
 
 # --- CSV ----------------------------------------------------------------------------------
