@@ -177,7 +177,9 @@ def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) 
             log(f"Round: {count} worker(s), {args.cabinets} cabinets")
             started = datetime.now(UTC)
             round_ = sync_round(count, env, tmp, sellers, chosen)
-            round_ |= limits_used(requests_since(emulator_url, started), args.speed, chosen)
+            entries = requests_since(emulator_url, started)
+            round_ |= limits_used(entries, args.speed, chosen)
+            round_["timeline_s"] = timeline(entries, started, chosen)
             minimum = round_["minimum_s"]
             round_["ratio"] = round(round_["wall_s"] / minimum, 2) if minimum else None
             results["rounds"].append(round_)
@@ -392,6 +394,19 @@ def limits_used(entries: list[dict], speed: float, chosen: Datasets) -> dict:
     return {"minimum_s": round(minimum, 2), "throttled_by_path": throttled}
 
 
+def timeline(entries: list[dict], started: datetime, chosen: Datasets) -> dict[str, list]:
+    """Per limit group, the seconds from the round's start to its first and its last request
+    (over every cabinet): where a round's wall time went."""
+    found: dict[str, list[float]] = {}
+    for entry in entries:
+        if not entry["sid"]:
+            continue
+        at = (datetime.fromisoformat(entry["at"]) - started).total_seconds()
+        span = found.setdefault(group_of(entry["path"], chosen.paths), [at, at])
+        span[0], span[1] = min(span[0], at), max(span[1], at)
+    return {group: [round(first, 1), round(last, 1)] for group, (first, last) in found.items()}
+
+
 def group_of(path: str, paths: Mapping[str, str]) -> str:
     """The limit group of a WB path; KeyError for a path the datasets do not read."""
     from wbapi.emulator.protocol import match_path
@@ -558,6 +573,11 @@ def markdown(results: dict) -> str:
         throttled = ", ".join(f"{path} {n}" for path, n in r.get("throttled_by_path", {}).items())
         who = f"{r['workers']} worker(s)"
         lines.append(f"- {who}: pages by dataset: {datasets}; 429s: {throttled or 'none'}.")
+        spans = ", ".join(
+            f"{group} {first}–{last}" for group, (first, last) in r.get("timeline_s", {}).items()
+        )
+        if spans:
+            lines.append(f"  Requests by limit group, seconds from the round's start: {spans}.")
     if upsert := results.get("upsert"):
         rates = upsert["rows_per_s"]
         lines += [

@@ -3,9 +3,11 @@ ratios divide by: per cabinet and limit group, the pages beyond the burst take o
 each (divided by the speed), the groups add up as the datasets wait for one another, and
 cabinets go side by side."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
-from bench.sync import CATALOGUE, MONEY, group_of, least_time, limits_used
+from bench.sync import CATALOGUE, MONEY, group_of, least_time, limits_used, timeline
 
 
 def catalogue(pages: dict[str, int], speed: float = 1.0) -> float:
@@ -76,3 +78,24 @@ def test_the_emulators_log_gives_pages_without_the_refused_or_unanswered_request
     ]
     used = limits_used(entries, 1.0, MONEY)
     assert used == {"minimum_s": 2 * 60, "throttled_by_path": {sales: 1}}
+
+
+def test_the_timeline_gives_each_limit_groups_first_and_last_request_over_every_cabinet():
+    started = datetime(2026, 3, 2, 9, tzinfo=UTC)
+
+    def entry(path: str, seconds: float, sid: str | None = "s1") -> dict:
+        at = (started + timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
+        return {"path": path, "status": 200, "sid": sid, "at": at.replace("+00:00", "Z")}
+
+    orders, sales = "/api/v1/supplier/orders", "/api/v1/supplier/sales"
+    entries = [
+        entry(orders, 1.3),
+        entry(sales, 2.0),
+        entry(orders, 61.5, sid="s2"),
+        entry(orders, 30.0),
+        entry(orders, 99.0, sid=None),  # not a cabinet's (a seller-info check)
+    ]
+    assert timeline(entries, started, MONEY) == {
+        "statistics-orders": [1.3, 61.5],
+        "statistics-sales": [2.0, 2.0],
+    }
