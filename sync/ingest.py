@@ -75,6 +75,19 @@ def deduplicated(rows: Iterable[dict], keys: Sequence[str], newer: str | None = 
     return list(by_key.values())
 
 
+def last_value_kept(field) -> Callable[[Any], Any]:
+    """The field's database value of a Python value, kept for the next row: a batch's rows
+    share most such values (every row of a page carries the same `changed_at`)."""
+    last: list = [object(), None]  # a value that no row has, and its database value
+
+    def prepare(value: Any) -> Any:
+        if value is not last[0]:
+            last[:] = value, field.get_db_prep_save(value, connection)
+        return last[1]
+
+    return prepare
+
+
 class Upsert:
     """The statements that upsert rows of `columns` into a model's table."""
 
@@ -101,7 +114,7 @@ class Upsert:
         for column in self.columns:
             field = fields[column]
             if field.get_internal_type() in prepared:
-                preparers.append(lambda value, f=field: f.get_db_prep_save(value, connection))
+                preparers.append(last_value_kept(field))
             else:
                 preparers.append(None)
         return preparers
@@ -189,13 +202,21 @@ class Upsert:
         return inserted, updated
 
     def _existing(self, chunk: list[tuple]) -> int:
-        """How many of the chunk's keys the table holds already."""
+        """How many of the chunk's keys the table holds already. The keys are joined to the
+        table, which SQLite looks up by its unique index; `(keys) IN (VALUES …)` scanned the
+        whole table for every chunk."""
+        quote = connection.ops.quote_name
         positions = [self.columns.index(key) for key in self.keys]
         one = "(" + ", ".join(["%s"] * len(self.keys)) + ")"
+        names = [f"k{number}" for number in range(len(self.keys))]
+        joined = " AND ".join(
+            f"{self.q_table}.{quote(key)} = chunk.{name}"
+            for key, name in zip(self.keys, names, strict=True)
+        )
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT COUNT(*) FROM {self.q_table} WHERE ({self.q_keys}) IN "
-                f"(VALUES {', '.join([one] * len(chunk))})",
+                f"WITH chunk({', '.join(names)}) AS (VALUES {', '.join([one] * len(chunk))}) "
+                f"SELECT COUNT(*) FROM chunk JOIN {self.q_table} ON {joined}",
                 [row[p] for row in chunk for p in positions],
             )
             return cursor.fetchone()[0]
