@@ -38,8 +38,12 @@ ON_POSTGRESQL = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.p
 
 # The session's test database is created for this test, which holds no transaction open
 # in it (the outage would break one); the server's own writes are flushed after it.
-# Serial: stopping the database would fail whatever other tests run beside it.
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.serial]
+# Serial on PostgreSQL: stopping the cluster would fail whatever other tests run beside it.
+# On SQLite the outage is the server's own file moved away, which no other test uses.
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    *([pytest.mark.serial] if ON_POSTGRESQL else []),
+]
 
 MAKE_SESSION = f"""
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
