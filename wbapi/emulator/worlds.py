@@ -2,7 +2,8 @@
 worlds.
 
 Configurations and revisions live in the state directory (`worlds.json`, `revisions.json`),
-shared with the CLI like `sellers.json`; a world is rebuilt when its configuration changes.
+shared with the CLI like `sellers.json`; a world is rebuilt when its configuration changes what
+it holds (not when only its page size does).
 """
 
 from __future__ import annotations
@@ -59,10 +60,12 @@ class WorldRegistry:
             if config.history_start is None:
                 config = self._fix_history_start(sid, config)
             built = self._built.get(sid)
-            if built is None or built.config != config:
+            if built is None or not built.config.holds_same_world_as(config):
                 seller = self.sellers.get(sid)
                 built = World(sid, config, seller_name=seller.name, seller_tin=seller.tin)
                 self._built[sid] = built
+            # A new page size serves the same orders: drawing them again would only cost time.
+            built.config = config
             return built
 
     def revisions(self, sid: str) -> dict[int, list[float]]:

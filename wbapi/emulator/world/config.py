@@ -63,6 +63,10 @@ class WorldConfig:
                 raise ValueError("history_start must be a date, YYYY-MM-DD") from None
         return replace(self, **changes)
 
+    def holds_same_world_as(self, other: WorldConfig) -> bool:
+        """Whether `other` differs at most in how the world is paged, not in what it holds."""
+        return replace(self, page_rows=other.page_rows) == other
+
     def as_dict(self) -> dict:
         data = asdict(self)
         if self.history_start is not None:

@@ -64,6 +64,9 @@ class Stock:
             for n in range(count)
         )
         self._by_id = {w.id: w for w in self.warehouses}
+        # chrtID -> its warehouses: every order asks, and each answer costs hashes to draw.
+        self._fbs_carriers: dict[int, tuple[Warehouse, ...]] = {}
+        self._wb_warehouses: dict[int, tuple[WBWarehouse, ...]] = {}
 
     def warehouse(self, warehouse_id: int) -> Warehouse | None:
         return self._by_id.get(warehouse_id)
@@ -73,6 +76,14 @@ class Stock:
     def carries(self, warehouse: Warehouse, product: Product, size: Size) -> bool:
         return product.sellable and mix(self.seed, FBS, size.chrt_id, warehouse.id) % 2 == 0
 
+    def fbs_carriers(self, product: Product, size: Size) -> tuple[Warehouse, ...]:
+        """The seller warehouses that carry the size."""
+        found = self._fbs_carriers.get(size.chrt_id)
+        if found is None:
+            found = tuple(w for w in self.warehouses if self.carries(w, product, size))
+            self._fbs_carriers[size.chrt_id] = found
+        return found
+
     def fbs_amount(self, warehouse: Warehouse, product: Product, size: Size, ts: float) -> int:
         if ts < product.created_ts:
             return 0
@@ -81,6 +92,12 @@ class Stock:
     # --- WB warehouses (FBW) ------------------------------------------------------------
 
     def wb_warehouses_of(self, product: Product, size: Size) -> tuple[WBWarehouse, ...]:
+        found = self._wb_warehouses.get(size.chrt_id)
+        if found is None:
+            found = self._wb_warehouses[size.chrt_id] = self._draw_wb_warehouses(product, size)
+        return found
+
+    def _draw_wb_warehouses(self, product: Product, size: Size) -> tuple[WBWarehouse, ...]:
         if not product.sellable:
             return ()
         draw = mix(self.seed, FBW, size.chrt_id)

@@ -306,7 +306,7 @@ class Trade:
 
     def _draw_order(self, draw, number: int, ts: int, product: Product) -> Order:
         size = product.sizes[draw.randrange(len(product.sizes))]
-        carriers = [w for w in self.stock.warehouses if self.stock.carries(w, product, size)]
+        carriers = self.stock.fbs_carriers(product, size)
         fbs = carriers[draw.randrange(len(carriers))] if carriers and draw.random() < 0.25 else None
         wb_choices = self.stock.wb_warehouses_of(product, size) or WB_WAREHOUSES[:1]
         wb_warehouse = wb_choices[draw.randrange(len(wb_choices))]
