@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection
@@ -66,11 +67,14 @@ def upsert(
 def deduplicated(rows: Iterable[dict], keys: Sequence[str], newer: str | None = None) -> list[dict]:
     """The rows, one of each key only (the newest by `newer`, else the last): ON CONFLICT
     may not touch a row twice."""
-    by_key: dict[tuple, dict] = {}
+    key_of = itemgetter(*keys)  # a tuple for two keys or more, else the value: unique either way
+    if newer is None:
+        return list({key_of(row): row for row in rows}.values())
+    by_key: dict = {}
     for row in rows:
-        key = tuple(row[name] for name in keys)
+        key = key_of(row)
         kept = by_key.get(key)
-        if kept is None or newer is None or row[newer] >= kept[newer]:
+        if kept is None or row[newer] >= kept[newer]:
             by_key[key] = row
     return list(by_key.values())
 
@@ -102,28 +106,30 @@ class Upsert:
         self.keys = list(keys)
         self.stamped = all(column in columns for column in STAMP_COLUMNS)
         self.values = [c for c in columns if c not in self.keys and c not in STAMP_COLUMNS]
-        self.preparers = self._preparers()
+        self.prepared = self._preparers()
         self.q_table = quote(self.table)
         self.q_columns = ", ".join(quote(c) for c in columns)
         self.q_keys = ", ".join(quote(k) for k in self.keys)
 
-    def _preparers(self) -> list[Callable[[Any], Any] | None]:
+    def _preparers(self) -> list[tuple[int, Callable[[Any], Any]]]:
+        """(position, preparer) of each column whose values the driver cannot take as they are."""
         fields = {field.column: field for field in self.model._meta.concrete_fields}
         prepared = PREPARED_TYPES[connection.vendor]
-        preparers: list[Callable[[Any], Any] | None] = []
-        for column in self.columns:
-            field = fields[column]
-            if field.get_internal_type() in prepared:
-                preparers.append(last_value_kept(field))
-            else:
-                preparers.append(None)
-        return preparers
+        return [
+            (position, last_value_kept(fields[column]))
+            for position, column in enumerate(self.columns)
+            if fields[column].get_internal_type() in prepared
+        ]
 
     def prepare(self, row: dict) -> tuple:
-        return tuple(
-            value if prepare is None or value is None else prepare(value)
-            for prepare, value in zip(self.preparers, row.values(), strict=True)
-        )
+        """The row's values in column order, as the database driver takes them."""
+        if not self.prepared:  # most tables on PostgreSQL: the driver takes every value
+            return tuple(row.values())
+        values = list(row.values())
+        for position, prepare in self.prepared:
+            if values[position] is not None:
+                values[position] = prepare(values[position])
+        return tuple(values)
 
     def _differs(self) -> str:
         """SQL: some value of the incoming row differs from the stored one (NULL-safe)."""

@@ -7,7 +7,8 @@ same name; WB's missing text is stored as "" (text columns are not nullable).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from operator import attrgetter
 from typing import Any
 
 from django.db.models import Model, TextField
@@ -25,13 +26,25 @@ def record_fields(model: type[Model], record_type: type) -> list[tuple[str, bool
     ]
 
 
+def values_getter(names: list[str]) -> Callable[[Any], tuple]:
+    """A record's values of `names`, as a tuple (attrgetter gives one name's value bare)."""
+    if len(names) == 1:
+        (name,) = names
+        return lambda record: (getattr(record, name),)
+    return attrgetter(*names)
+
+
 def rows_of(records: Iterable[Any], fields: list[tuple[str, bool]], **fixed: Any) -> list[Row]:
     """The records as rows of those fields, each with the `fixed` values too (the seller)."""
+    names = [name for name, _is_text in fields]
+    texts = [name for name, is_text in fields if is_text]
+    values_of = values_getter(names)
     rows = []
-    for record in records:
+    for record in records:  # a page is 80,000 of them: attrgetter reads a record at C speed
         row = dict(fixed)
-        for name, is_text in fields:
-            value = getattr(record, name)
-            row[name] = "" if is_text and value is None else value
+        row.update(zip(names, values_of(record), strict=True))
+        for name in texts:
+            if row[name] is None:
+                row[name] = ""
         rows.append(row)
     return rows
