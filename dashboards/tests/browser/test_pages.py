@@ -8,11 +8,13 @@ ones in docs/screenshots/ are made again too. Run only the browser tests: `pytes
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from playwright.sync_api import Page, expect
 
 from catalog.testing import FBS_HOME, FBW_KOLEDINO, SizeSpec, product_make
@@ -57,6 +59,7 @@ DAYS = 90
 LONG_NAME = "Интернет-магазин одежды и обуви для всей семьи «Радуга»" * 2
 
 
+@transaction.atomic  # one commit for the cabinet's few thousand rows, not one a row
 def shop(name: str, sid: str, scale: int) -> Seller:
     """A cabinet of eight products with 90 days of rollups, a report each week but the last,
     and stock (one product sold out)."""
@@ -76,33 +79,73 @@ def shop(name: str, sid: str, scale: int) -> Seller:
                 )
             ],
         )
-    for age in range(DAYS):
-        day = today - timedelta(days=age)
+    days = [today - timedelta(days=age) for age in range(DAYS)]
+    OrderDay.objects.bulk_create(order_days(seller, days, scale))
+    SaleDay.objects.bulk_create(sale_days(seller, days, scale))
+    FinanceDay.objects.bulk_create(finance_days(seller, days, scale))
+    cabinet_days_refresh(seller, set(days))
+    Report.objects.bulk_create(
+        weekly_reports(seller, monday=today - timedelta(days=today.weekday()))
+    )
+    SyncStream.objects.create(seller=seller, dataset="orders", state=SyncStream.State.BLOCKED)
+    return seller
+
+
+def ordered(days: list[date], scale: int) -> Iterator[tuple[date, int, int, Decimal]]:
+    """(day, product number, orders, price) of each product's day, the orders in waves."""
+    for age, day in enumerate(days):
         wave = 1 + (age * 7 + scale) % 5
         for number in range(1, 9):
-            orders = scale * wave * (9 - number) // 4
-            price = Decimal(1500 + 100 * number)
-            OrderDay.objects.create(
-                seller=seller,
-                day=day,
-                nm_id=1000 + number,
-                orders=orders,
-                orders_sum=orders * price,
-                cancellations=orders // 10,
-                cancellations_sum=orders // 10 * price,
-            )
-            buyouts = orders * 3 // 4
-            SaleDay.objects.create(
-                seller=seller,
-                day=day,
-                nm_id=1000 + number,
-                buyouts=buyouts,
-                buyouts_sum=buyouts * price,
-                returns=buyouts // 8,
-                returns_sum=buyouts // 8 * price,
-                for_pay=buyouts * price * Decimal("0.8"),
-            )
-        FinanceDay.objects.create(
+            yield day, number, scale * wave * (9 - number) // 4, Decimal(1500 + 100 * number)
+
+
+def order_days(seller: Seller, days: list[date], scale: int) -> Iterator[OrderDay]:
+    for day, number, orders, price in ordered(days, scale):
+        yield OrderDay(
+            seller=seller,
+            day=day,
+            nm_id=1000 + number,
+            orders=orders,
+            orders_sum=orders * price,
+            cancellations=orders // 10,
+            cancellations_sum=orders // 10 * price,
+        )
+
+
+def sale_days(seller: Seller, days: list[date], scale: int) -> Iterator[SaleDay]:
+    for day, number, orders, price in ordered(days, scale):
+        buyouts = orders * 3 // 4
+        yield SaleDay(
+            seller=seller,
+            day=day,
+            nm_id=1000 + number,
+            buyouts=buyouts,
+            buyouts_sum=buyouts * price,
+            returns=buyouts // 8,
+            returns_sum=buyouts // 8 * price,
+            for_pay=buyouts * price * Decimal("0.8"),
+        )
+
+
+def weekly_reports(seller: Seller, monday: date) -> Iterator[Report]:
+    """The 13 weeks' reports before this one."""
+    for week in range(1, 14):
+        start = monday - timedelta(weeks=week)
+        yield Report(
+            seller=seller,
+            report_id=int(seller.sid[-2:]) * 100 + week,
+            date_from=start,
+            date_to=start + timedelta(days=6),
+            listed=True,
+            rows_count=100,
+            create_date=start + timedelta(days=8),
+            rows_created=start + timedelta(days=8),
+        )
+
+
+def finance_days(seller: Seller, days: list[date], scale: int) -> Iterator[FinanceDay]:
+    for age, day in enumerate(days):
+        yield FinanceDay(
             seller=seller,
             day=day,
             sales=Decimal(20000 * scale),
@@ -112,22 +155,6 @@ def shop(name: str, sid: str, scale: int) -> Seller:
             storage=Decimal(200 * scale),
             penalties=Decimal(100 if age % 9 == 0 else 0),
         )
-    cabinet_days_refresh(seller, {today - timedelta(days=age) for age in range(DAYS)})
-    monday = today - timedelta(days=today.weekday())
-    for week in range(1, 14):
-        start = monday - timedelta(weeks=week)
-        Report.objects.create(
-            seller=seller,
-            report_id=int(sid[-2:]) * 100 + week,
-            date_from=start,
-            date_to=start + timedelta(days=6),
-            listed=True,
-            rows_count=100,
-            create_date=start + timedelta(days=8),
-            rows_created=start + timedelta(days=8),
-        )
-    SyncStream.objects.create(seller=seller, dataset="orders", state=SyncStream.State.BLOCKED)
-    return seller
 
 
 @pytest.fixture
