@@ -1,8 +1,8 @@
 """The production server as the Docker image runs it: gunicorn, WhiteNoise, DEBUG off.
 
 The Dockerfile's own CMD and HEALTHCHECK are read from it and run here, over
-loopback, with production settings and a database that is migrated: a
-temporary SQLite file, or the session's PostgreSQL test database.
+loopback, with production settings and a database that is migrated: the session's
+test database (on SQLite, its file), migrated once for the whole run.
 """
 
 import gzip
@@ -30,7 +30,7 @@ from .production import (
 )
 
 # The mark makes pytest-django create (and migrate) the test database, which the
-# server uses on PostgreSQL; the tests themselves query nothing.
+# server uses; the tests themselves query nothing.
 pytestmark = pytest.mark.django_db
 
 STARTUP_TIMEOUT = 20.0
@@ -102,14 +102,10 @@ def server(request, tmp_path_factory):
         # Django must honour the header itself (SECURE_PROXY_SSL_HEADER).
         FORWARDED_ALLOW_IPS="192.0.2.1",
     )
-    jobs = [run_manage("collectstatic", "--noinput", "-v0", env=env)]
-    if connection.vendor == "postgresql":
-        request.getfixturevalue("django_db_setup")  # creates and migrates the test database
-        env["DATABASE_URL"] = postgres_url(connection.settings_dict)
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{tmp / 'wberp.sqlite3'}"
-        jobs.append(run_manage("migrate", "--noinput", "-v0", env=env))
-    finish(*jobs)
+    collectstatic = run_manage("collectstatic", "--noinput", "-v0", env=env)
+    request.getfixturevalue("django_db_setup")  # creates and migrates the test database
+    env["DATABASE_URL"] = database_url(connection.settings_dict)
+    finish(collectstatic)
 
     log = tmp / "gunicorn.log"
     process = start_gunicorn(env, log)
@@ -119,6 +115,13 @@ def server(request, tmp_path_factory):
         yield srv
     finally:
         stop(process)
+
+
+def database_url(db: dict) -> str:
+    """A DATABASE_URL for the session's test database."""
+    if connection.vendor == "postgresql":
+        return postgres_url(db)
+    return f"sqlite:///{db['NAME']}"
 
 
 def wait_until_healthy(process: subprocess.Popen, srv: Server) -> None:
