@@ -76,6 +76,10 @@ class Order:
     sticker: str
     income_id: int
     id_base: int  # the seller's, so that sale and basket ids are unique per seller
+    # The row fields that the warehouse and region, or the size, decide: one dict for all the
+    # orders that share them, copied into each row rather than formed again for each.
+    place: dict[str, str]
+    article: dict[str, str | int]
 
     # --- Money, in kopecks --------------------------------------------------------------
 
@@ -123,21 +127,9 @@ class Order:
         return f"{mix(self.id_base, self.basket) % 10**20:020d}"
 
     def _common(self) -> dict:
-        country, okrug, region = self.region
-        warehouse = self.fbs.name if self.fbs else self.wb_warehouse.name
         return {
-            "warehouseName": warehouse,
-            "warehouseType": "Склад продавца" if self.fbs else "Склад WB",
-            "countryName": country,
-            "oblastOkrugName": okrug,
-            "regionName": region,
-            "supplierArticle": self.product.vendor_code,
-            "nmId": self.product.nm_id,
-            "barcode": self.size.barcode,
-            "category": self.product.subject.category,
-            "subject": self.product.subject.name,
-            "brand": self.product.brand,
-            "techSize": self.size.tech_size,
+            **self.place,
+            **self.article,
             "incomeID": self.income_id,
             "isSupply": False,
             "isRealization": True,
@@ -201,6 +193,8 @@ class Trade:
         self.id_base = mix(seed, IDS)
         self._days: OrderedDict[int, list[Order]] = OrderedDict()
         self._cached = 0
+        self._places: dict[tuple[str, str, tuple[str, str, str]], dict[str, str]] = {}
+        self._articles: dict[int, dict[str, str | int]] = {}
 
     def orders_of_day(self, day: int) -> list[Order]:
         """The orders placed on a Moscow day, in order of time (a cache keeps recent days)."""
@@ -320,15 +314,17 @@ class Trade:
             if draw.random() < 0.07:
                 return_ts = sale_ts + draw.randrange(DAY, RETURN_WITHIN)
         price = product.price(epoch, size)
+        lag = draw.randrange(60, MAX_LAG)  # drawn in this order: a world is its sequence of draws
+        region = BUYER_REGIONS[draw.randrange(len(BUYER_REGIONS))]
         return Order(
             number=number,
             ts=ts,
-            lag=draw.randrange(60, MAX_LAG),
+            lag=lag,
             product=product,
             size=size,
             fbs=fbs,
             wb_warehouse=wb_warehouse,
-            region=BUYER_REGIONS[draw.randrange(len(BUYER_REGIONS))],
+            region=region,
             price=price,
             discount=product.discount(epoch),
             spp=draw.randrange(0, 31),
@@ -344,7 +340,40 @@ class Trade:
             sticker=str(10**9 + draw.randrange(9 * 10**9)) if fbs else "",
             income_id=0 if fbs else self._income_id(wb_warehouse, ts),
             id_base=self.id_base,
+            place=self._place(fbs, wb_warehouse, region),
+            article=self._article(product, size),
         )
+
+    def _place(
+        self, fbs: Warehouse | None, wb_warehouse: WBWarehouse, region: tuple[str, str, str]
+    ) -> dict[str, str]:
+        kind, name = ("Склад продавца", fbs.name) if fbs else ("Склад WB", wb_warehouse.name)
+        key = (kind, name, region)
+        found = self._places.get(key)
+        if found is None:
+            country, okrug, region_name = region
+            found = self._places[key] = {
+                "warehouseName": name,
+                "warehouseType": kind,
+                "countryName": country,
+                "oblastOkrugName": okrug,
+                "regionName": region_name,
+            }
+        return found
+
+    def _article(self, product: Product, size: Size) -> dict[str, str | int]:
+        found = self._articles.get(size.chrt_id)
+        if found is None:
+            found = self._articles[size.chrt_id] = {
+                "supplierArticle": product.vendor_code,
+                "nmId": product.nm_id,
+                "barcode": size.barcode,
+                "category": product.subject.category,
+                "subject": product.subject.name,
+                "brand": product.brand,
+                "techSize": size.tech_size,
+            }
+        return found
 
     def _income_id(self, warehouse: WBWarehouse, ts: int) -> int:
         """The supply that brought the goods: one a month per WB warehouse."""
