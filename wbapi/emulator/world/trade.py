@@ -195,6 +195,10 @@ class Trade:
         self._cached = 0
         self._places: dict[tuple[str, str, tuple[str, str, str]], dict[str, str]] = {}
         self._articles: dict[int, dict[str, str | int]] = {}
+        # Hashed values that hold for weeks, kept for the next order: chrtID -> (price epoch,
+        # price, discount); (WB warehouse id, month) -> income id.
+        self._terms: dict[int, tuple[int, int, int]] = {}
+        self._income_ids: dict[tuple[int, int], int] = {}
 
     def orders_of_day(self, day: int) -> list[Order]:
         """The orders placed on a Moscow day, in order of time (a cache keeps recent days)."""
@@ -304,7 +308,6 @@ class Trade:
         fbs = carriers[draw.randrange(len(carriers))] if carriers and draw.random() < 0.25 else None
         wb_choices = self.stock.wb_warehouses_of(product, size) or WB_WAREHOUSES[:1]
         wb_warehouse = wb_choices[draw.randrange(len(wb_choices))]
-        epoch = product.price_epoch(ts)
         fate = draw.random()
         cancel_ts = sale_ts = return_ts = None
         if fate < 0.1:
@@ -313,7 +316,7 @@ class Trade:
             sale_ts = ts + draw.randrange(DAY, SALE_WITHIN)
             if draw.random() < 0.07:
                 return_ts = sale_ts + draw.randrange(DAY, RETURN_WITHIN)
-        price = product.price(epoch, size)
+        price, discount = self._price_and_discount(product, size, ts)
         lag = draw.randrange(60, MAX_LAG)  # drawn in this order: a world is its sequence of draws
         region = BUYER_REGIONS[draw.randrange(len(BUYER_REGIONS))]
         return Order(
@@ -326,7 +329,7 @@ class Trade:
             wb_warehouse=wb_warehouse,
             region=region,
             price=price,
-            discount=product.discount(epoch),
+            discount=discount,
             spp=draw.randrange(0, 31),
             basket=number,
             wallet=percent_of(price * 100, 2) if draw.random() < 0.3 else 0,
@@ -375,9 +378,22 @@ class Trade:
             }
         return found
 
+    def _price_and_discount(self, product: Product, size: Size, ts: int) -> tuple[int, int]:
+        """The size's price in roubles and the product's discount at `ts`."""
+        epoch = product.price_epoch(ts)
+        kept = self._terms.get(size.chrt_id)
+        if kept is None or kept[0] != epoch:
+            kept = (epoch, product.price(epoch, size), product.discount(epoch))
+            self._terms[size.chrt_id] = kept
+        return kept[1], kept[2]
+
     def _income_id(self, warehouse: WBWarehouse, ts: int) -> int:
         """The supply that brought the goods: one a month per WB warehouse."""
-        return 10_000_000 + mix(self.seed, INCOME, warehouse.id, ts // (30 * DAY)) % 90_000_000
+        key = (warehouse.id, ts // (30 * DAY))
+        found = self._income_ids.get(key)
+        if found is None:
+            found = self._income_ids[key] = 10_000_000 + mix(self.seed, INCOME, *key) % 90_000_000
+        return found
 
 
 def _order_changes(order: Order, now: float) -> Iterator[tuple[int, bool]]:
