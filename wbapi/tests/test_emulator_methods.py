@@ -376,7 +376,7 @@ def test_statistics_refuse_in_their_shape(world_emulator, seller, params, errors
 def test_an_80000_row_page_can_cut_through_rows_of_one_last_change_date(world_emulator):
     token = world_emulator.mint(seller_name="ООО «Большие продажи»")
     sid = decode_token(token).seller_sid
-    world_emulator.configure(sid, products=2_000, orders_per_day=20_000, history_start="2026-02-23")
+    world_emulator.configure(sid, products=2_000, orders_per_day=20_000, history_start="2026-02-25")
     truth = world_emulator.truth(sid, "orders")
     changes = [row["lastChangeDate"] for row in truth]
     cut = max(n for n in range(1, 80_001) if changes[n - 1] == changes[n])
