@@ -170,19 +170,18 @@ def write_pages(seller, orders: list, sales: list, rollups: bool) -> None:
 def ingest_against_copy(upserted, ingested, count: int) -> dict:
     """The upserts alone into one cabinet, the whole ingest into another (whose pages are
     measured: it has its day rollups, as a synced cabinet has), each of new rows then of the
-    same rows changed; a raw COPY of the same rows into the same tables."""
+    same rows changed; a raw COPY of the same rows into the same tables. Each write starts on
+    vacuumed tables and from WB's records, which it turns into rows as the sync does."""
     from sales.models import Order, Sale
-    from sales.services import order_rows, sale_rows
 
     timings = {}
     for name, target, rollups in (("upsert", upserted, False), ("ingest", ingested, True)):
-        orders, sales = trade(target, count)
-        timings[f"{name}_new"] = timed(write_pages, target, orders, sales, rollups)
-        orders, sales = trade(target, count, changed=timedelta(hours=1))
-        timings[f"{name}_changed"] = timed(write_pages, target, orders, sales, rollups)
-    other = cabinet("Copy cabinet")
-    copied = [(Order, order_rows(other, orders)), (Sale, sale_rows(other, sales))]
-    timings["raw_copy"] = timed(copy_rolled_back, copied)
+        for step, changed in (("new", timedelta(0)), ("changed", timedelta(hours=1))):
+            orders, sales = trade(target, count, changed=changed)
+            scaffold.vacuum(Order, Sale)
+            timings[f"{name}_{step}"] = timed(write_pages, target, orders, sales, rollups)
+    scaffold.vacuum(Order, Sale)
+    timings["raw_copy"] = timed(copy_rolled_back, cabinet("Copy cabinet"), orders, sales)
     rows = len(orders) + len(sales)
     rates = {name: round(rows / seconds) for name, seconds in timings.items()}
     return {
@@ -205,13 +204,17 @@ def timed(function, *args) -> float:
     return time.perf_counter() - started
 
 
-def copy_rolled_back(tables: list) -> None:
-    """COPY the rows into their tables, then roll back: the least writing them can cost."""
+def copy_rolled_back(seller, orders: list, sales: list) -> None:
+    """COPY the records, as rows of `seller`, into their tables, then roll back: the least
+    writing them can cost."""
     from django.db import transaction
 
+    from sales.models import Order, Sale
+    from sales.services import order_rows, sale_rows
+
     with transaction.atomic():
-        for model, rows in tables:
-            scaffold.copy_rows(model, rows)
+        scaffold.copy_rows(Order, order_rows(seller, orders))
+        scaffold.copy_rows(Sale, sale_rows(seller, sales))
         transaction.set_rollback(True)
 
 
@@ -254,7 +257,7 @@ def worker_memory(env: dict, tmp: Path) -> dict:
     from django.contrib.auth import get_user_model
 
     from bench import processes as proc
-    from bench.sync import WORKER_OPTIONS, sped_up
+    from bench.sync import MONEY, WORKER_OPTIONS, sped_up
     from sync.models import SyncRun, SyncStream
     from tokens.services import token_create
     from wbapi.emulator.state import EmulatorState
@@ -276,7 +279,10 @@ def worker_memory(env: dict, tmp: Path) -> dict:
         user = get_user_model().objects.create_superuser("bench-worker", password=None)
         seller = token_create(name="Bench worker", raw_token=raw, by=user).seller
         state.worlds.configure(seller.sid, {"orders_per_day": WORKER_ORDERS_PER_DAY})
-        worker_env = env | sped_up(WORKER_SPEED)
+        pages = argparse.Namespace(
+            speed=WORKER_SPEED, page_rows=PAGE_ROWS, finance_page_rows=PAGE_ROWS
+        )
+        worker_env = env | sped_up(pages, MONEY)
         worker_env |= {
             "WB_API_BASE_URL": url + "/{host}",
             "SYNC_DATASETS": "orders",

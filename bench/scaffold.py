@@ -122,15 +122,27 @@ def write_results(directory: Path, name: str, results: dict, markdown: Callable[
 
 
 def copy_rows(model, rows: list[dict]) -> None:
-    """COPY rows (dicts of a model's columns, JSON values as Python objects) into its table."""
+    """COPY rows (dicts of a model's columns) into its table, their values prepared for the
+    driver as the sync's upsert prepares them (sync.ingest.Upsert)."""
     from django.db import connection
 
+    from sync.ingest import Upsert
+
     columns = list(rows[0])
-    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
-    table = connection.ops.quote_name(model._meta.db_table)
+    prepared = Upsert(model, columns, keys=())
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy,
+        cursor.cursor.copy(f"COPY {prepared.q_table} ({prepared.q_columns}) FROM STDIN") as copy,
     ):
         for row in rows:
-            copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in row.values()])
+            copy.write_row(prepared.prepare(row))
+
+
+def vacuum(*models) -> None:
+    """VACUUM the models' tables (outside any transaction): each timed write of a benchmark
+    starts from a table without the dead rows the one before left."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"VACUUM {connection.ops.quote_name(model._meta.db_table)}")
