@@ -20,10 +20,11 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -57,19 +58,24 @@ EARLIEST = date(2000, 1, 1)
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
 DELIMITERS = (";", "\t", ",")  # on a tie, the first: ";" is Russian Excel's
 TEXT_MAX = {"vendor_code": 255, "tech_size": 100, "barcode": 64}
+# A column's parser: the cell's value as the row keeps it, or ValueError naming the problem.
+Parser = Callable[[object], object]
 
 
 class FileRefused(Exception):
     """The file as a whole cannot be taken; the message says why, in the reader's words."""
 
 
-@dataclass(frozen=True)
-class Cell:
-    value: object  # str, int, float, date, datetime or None
-    formula: bool = False
+class Formula(str):
+    """A cell's formula, as its text: never evaluated, refused as a value. A file's other
+    cells are their values as they are (str, int, float, date, datetime or None): a file of
+    100,000 rows has half a million of them."""
 
 
-@dataclass
+Row = list[object]
+
+
+@dataclass(slots=True)
 class UploadRow:
     line: int  # the file's row number, as a spreadsheet shows it
     vendor_code: str = ""
@@ -92,8 +98,8 @@ class Catalogue:
     barcodes: dict[str, str]  # barcode -> its vendor code
 
 
-def file_rows(name: str, content: bytes) -> Iterator[list[Cell]]:
-    """The file's rows as cells, by its kind; FileRefused for a file that is not one."""
+def file_rows(name: str, content: bytes) -> Iterator[Row]:
+    """The file's rows of cell values, by its kind; FileRefused for a file that is not one."""
     if len(content) > settings.COST_UPLOAD_MAX_BYTES:
         raise FileRefused(too_large())
     kind = name.lower().rsplit(".", 1)[-1] if "." in name else ""
@@ -110,12 +116,12 @@ def too_large() -> str:
     }
 
 
-def csv_rows(content: bytes) -> Iterator[list[Cell]]:
+def csv_rows(content: bytes) -> Iterator[Row]:
     text = decoded(content)
     header = text.lstrip().split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=header.count)  # the header's most frequent one
     for values in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-        yield [Cell(value, formula=value.lstrip().startswith("=")) for value in values]
+        yield [Formula(value) if value.lstrip().startswith("=") else value for value in values]
 
 
 def decoded(content: bytes) -> str:
@@ -127,7 +133,7 @@ def decoded(content: bytes) -> str:
         return content.decode("cp1251", errors="replace")
 
 
-def xlsx_rows(content: bytes) -> Iterator[list[Cell]]:
+def xlsx_rows(content: bytes) -> Iterator[Row]:
     """The first sheet's rows, once the zip's directory says it is safe to open."""
     from openpyxl import load_workbook  # only an XLSX upload needs it
 
@@ -140,7 +146,7 @@ def xlsx_rows(content: bytes) -> Iterator[list[Cell]]:
     try:
         sheet = workbook.worksheets[0]
         for row in sheet.iter_rows():
-            yield [Cell(cell.value, formula=cell.data_type == "f") for cell in row]
+            yield [Formula(cell.value) if cell.data_type == "f" else cell.value for cell in row]
     finally:
         workbook.close()
 
@@ -166,13 +172,13 @@ def checked_zip(content: bytes) -> zipfile.ZipFile:
 # --- Rows -------------------------------------------------------------------------------------
 
 
-def header_columns(cells: list[Cell]) -> list[str | None]:
+def header_columns(cells: Row) -> list[str | None]:
     """The column each header cell names (None for an empty one); FileRefused for unknown,
     repeated or missing columns."""
     names = {alias: column for column, aliases in COLUMNS.items() for alias in aliases}
     columns: list[str | None] = []
     for cell in cells:
-        text = " ".join(str(cell.value or "").split()).lower()
+        text = " ".join(str(cell or "").split()).lower()
         if not text:
             columns.append(None)
             continue
@@ -201,50 +207,72 @@ def expected_columns() -> str:
     return _("The columns are: vendor code, size (optional), barcode (optional), valid from, cost.")
 
 
-def read_rows(cells: Iterable[list[Cell]], catalogue: Catalogue) -> list[UploadRow]:
+def read_rows(cells: Iterable[Row], catalogue: Catalogue) -> list[UploadRow]:
     """Every row of the file after its header, checked; FileRefused for a file without a
     header or rows, or with more rows than COST_UPLOAD_MAX_ROWS."""
     limit = settings.COST_UPLOAD_MAX_ROWS
-    columns: list[str | None] | None = None
+    fields: list[Field] | None = None
     rows: list[UploadRow] = []
     seen: dict[tuple, int] = {}
     for line, values in enumerate(cells, start=1):
         if all(blank(cell) for cell in values):
             continue
-        if columns is None:
-            columns = header_columns(values)
+        if fields is None:
+            fields = row_fields(header_columns(values))
             continue
         if len(rows) == limit:
             raise FileRefused(_("The file has more than %(limit)s rows.") % {"limit": limit})
-        row = parsed_row(line, columns, values, catalogue)
-        if row.key in seen and not row.problems:
-            row.problems.append(_("The same as row %(line)s.") % {"line": seen[row.key]})
-        seen.setdefault(row.key, line)
+        row = parsed_row(line, values, fields, catalogue)
+        key = row.key
+        if key in seen and not row.problems:
+            row.problems.append(_("The same as row %(line)s.") % {"line": seen[key]})
+        seen.setdefault(key, line)
         rows.append(row)
     if not rows:
         raise FileRefused(_("The file has no rows of cost prices."))
     return rows
 
 
-def blank(cell: Cell) -> bool:
-    return cell.value is None or (isinstance(cell.value, str) and not cell.value.strip())
+def blank(cell: object) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def parsed_row(
-    line: int, columns: list[str | None], values: list[Cell], catalogue: Catalogue
-) -> UploadRow:
+class Field(NamedTuple):
+    """A column as a file has it: where its rows have it (None: nowhere) and its parser."""
+
+    column: str
+    position: int | None
+    parse: Parser
+
+
+def row_fields(columns: list[str | None]) -> list[Field]:
+    """Each column at its place in the header's `columns`, in COLUMNS' order (the order a
+    row's problems are named in), with its parser for this file: its dates are checked
+    against today, found once for the whole file."""
+    positions = {column: position for position, column in enumerate(columns) if column}
+    parsers: dict[str, Parser] = {
+        "vendor_code": text_of("vendor_code"),
+        "tech_size": text_of("tech_size"),
+        "barcode": text_of("barcode"),
+        "valid_from": date_parser(timezone.localdate() + timedelta(days=366)),
+        "cost": cost_of,
+    }
+    return [Field(column, positions.get(column), parsers[column]) for column in COLUMNS]
+
+
+def parsed_row(line: int, values: Row, fields: list[Field], catalogue: Catalogue) -> UploadRow:
     row = UploadRow(line)
-    cells = dict(zip(columns, values, strict=False))
-    for column in COLUMNS:
-        cell = cells.get(column, Cell(None))
-        if cell.formula:
+    width = len(values)
+    for column, position, parse in fields:
+        cell = values[position] if position is not None and position < width else None
+        if isinstance(cell, Formula):
             row.problems.append(
                 _("%(column)s: a formula; give the value itself.")
                 % {"column": COLUMN_LABELS[column]}
             )
             continue
         try:
-            setattr(row, column, PARSERS[column](cell.value))
+            setattr(row, column, parse(cell))
         except ValueError as problem:
             row.problems.append(f"{COLUMN_LABELS[column]}: {problem}")
     if not row.problems:
@@ -285,20 +313,31 @@ def cost_of(value) -> Decimal:
     return cost.quantize(KOPECK, rounding=ROUND_HALF_UP)
 
 
-def date_of(value) -> date:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValueError(_("missing."))
-    if isinstance(value, datetime):
-        day = value.date()
-    elif isinstance(value, date):
-        day = value
-    else:
-        day = parsed_date(str(value).strip())
-    if day < EARLIEST:
-        raise ValueError(_("before %(day)s.") % {"day": EARLIEST.isoformat()})
-    if day > timezone.localdate() + timedelta(days=366):
-        raise ValueError(_("more than a year ahead."))
-    return day
+def date_parser(latest: date) -> Parser:
+    """The parser of a file's dates, up to `latest`. A file repeats its dates (there are
+    some ten thousand days from EARLIEST to `latest`): each text is parsed once, as
+    strptime took half the time of reading a big file."""
+    days: dict[str, date] = {}
+
+    def parse(value) -> date:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ValueError(_("missing."))
+        if isinstance(value, datetime):
+            day = value.date()
+        elif isinstance(value, date):
+            day = value
+        else:
+            text = str(value).strip()
+            day = days.get(text)
+            if day is None:
+                day = days[text] = parsed_date(text)
+        if day < EARLIEST:
+            raise ValueError(_("before %(day)s.") % {"day": EARLIEST.isoformat()})
+        if day > latest:
+            raise ValueError(_("more than a year ahead."))
+        return day
+
+    return parse
 
 
 def parsed_date(text: str) -> date:
@@ -310,15 +349,6 @@ def parsed_date(text: str) -> date:
     raise ValueError(
         _("“%(text)s” is not a date (YYYY-MM-DD or DD.MM.YYYY).") % {"text": text[:40]}
     )
-
-
-PARSERS = {
-    "vendor_code": text_of("vendor_code"),
-    "tech_size": text_of("tech_size"),
-    "barcode": text_of("barcode"),
-    "valid_from": date_of,
-    "cost": cost_of,
-}
 
 
 def catalogue_problems(row: UploadRow, catalogue: Catalogue) -> list[str]:
