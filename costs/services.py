@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from sellers.models import Seller
+from sync.ingest import upsert
+from sync.registry import Counts
 from wberp.audit import ADDITION, CHANGE, DELETION, audit
 
 from .models import CabinetEconomics, CostPrice, CostUpload
@@ -19,8 +21,7 @@ from .upload import FileRefused, UploadRow, file_rows, read_rows
 
 # An upload not saved within this long is removed at the next upload.
 UPLOAD_KEPT = timedelta(days=1)
-SAVE_BATCH = 2_000
-KEY_FIELDS = ["seller", "vendor_code", "tech_size", "barcode", "valid_from"]
+KEY_COLUMNS = ("seller_id", "vendor_code", "tech_size", "barcode", "valid_from")
 
 
 @dataclass(frozen=True)
@@ -80,28 +81,32 @@ def cost_upload_save(*, upload: CostUpload, by: AbstractBaseUser) -> int:
     preview = cost_upload_preview(upload)
     if not preview.ok:
         raise UploadNotSaved(preview)
-    prices = [
-        CostPrice(
-            seller=upload.seller,
-            vendor_code=row.vendor_code,
-            tech_size=row.tech_size,
-            barcode=row.barcode,
-            valid_from=row.valid_from,
-            cost=row.cost,
-        )
-        for row in preview.rows
-    ]
-    CostPrice.objects.bulk_create(
-        prices,
-        batch_size=SAVE_BATCH,
-        update_conflicts=True,
-        unique_fields=KEY_FIELDS,
-        update_fields=["cost", "updated_at"],
+    now = timezone.now()
+    # Rows of columns, not models, upserted in bulk (COPY on PostgreSQL): bulk_create's
+    # 100,000 model instances took most of a big file's saving. A file repeats no key
+    # (read_rows refuses a repeated row), and every row is written: updated_at changes.
+    upsert(
+        CostPrice,
+        (
+            {
+                "seller_id": upload.seller_id,
+                "vendor_code": row.vendor_code,
+                "tech_size": row.tech_size,
+                "barcode": row.barcode,
+                "valid_from": row.valid_from,
+                "cost": row.cost,
+                "updated_at": now,
+            }
+            for row in preview.rows
+        ),
+        keys=KEY_COLUMNS,
+        counts=Counts(),
     )
-    upload.saved_at, upload.rows_saved, upload.content = timezone.now(), len(prices), b""
+    saved = len(preview.rows)
+    upload.saved_at, upload.rows_saved, upload.content = now, saved, b""
     upload.save(update_fields=["saved_at", "rows_saved", "content"])
-    audit(by, upload, ADDITION, f"Saved {len(prices)} cost prices from the file")
-    return len(prices)
+    audit(by, upload, ADDITION, f"Saved {saved} cost prices from the file")
+    return saved
 
 
 @transaction.atomic
