@@ -108,7 +108,7 @@ def tokens_list(user, client, args: argparse.Namespace) -> dict:
 
 
 def orders_list(client, args: argparse.Namespace) -> dict:
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from bench.money import cabinet, trade
     from sales.models import Order
@@ -121,8 +121,7 @@ def orders_list(client, args: argparse.Namespace) -> dict:
         with transaction.atomic():
             scaffold.copy_rows(Order, order_rows(seller, trade(seller, size)[0]))
         sellers[size] = seller
-    with connection.cursor() as cursor:
-        cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(Order._meta.db_table)}")
+    scaffold.vacuum(Order, analyze=True)
     first = {
         size: f"/api/v1/sellers/{seller.sid}/orders/?limit=100" for size, seller in sellers.items()
     }

@@ -138,11 +138,13 @@ def copy_rows(model, rows: list[dict]) -> None:
             copy.write_row(prepared.prepare(row))
 
 
-def vacuum(*models) -> None:
-    """VACUUM the models' tables (outside any transaction): each timed write of a benchmark
-    starts from a table without the dead rows the one before left."""
+def vacuum(*models, analyze: bool = False) -> None:
+    """VACUUM (and with `analyze` ANALYZE) the models' tables, outside any transaction: a timed
+    write starts from a table without the dead rows the one before left, and a page measured
+    after a bulk load has the planner statistics and visibility map autovacuum would soon make."""
     from django.db import connection
 
+    command = "VACUUM ANALYZE" if analyze else "VACUUM"
     with connection.cursor() as cursor:
         for model in models:
-            cursor.execute(f"VACUUM {connection.ops.quote_name(model._meta.db_table)}")
+            cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")

@@ -21,6 +21,7 @@ from pathlib import Path
 from django.db import connection
 from django.utils import timezone
 
+from bench.scaffold import vacuum
 from sellers.models import Seller as CabinetSeller
 from tokens.crypto import get_cipher
 from tokens.models import WBToken, WBTokenCheck
@@ -99,9 +100,7 @@ def settle() -> None:
     Without it the first minutes after a bulk load are measured: no statistics yet,
     and no index-only scans until autovacuum has marked the pages all-visible.
     """
-    with connection.cursor() as cursor:
-        for model in (WBToken, WBTokenCheck):
-            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    vacuum(WBToken, WBTokenCheck, analyze=True)
 
 
 def copy_rows(rows: Iterator[dict]) -> None:
