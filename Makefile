@@ -88,12 +88,16 @@ chromium:
 # The suite runs on every core (pytest-xdist, a test file per worker at a time); the few
 # tests that must run alone (they stop PostgreSQL) run after it; on SQLite there are none, and
 # pytest's status 5 ("no test collected") is not a failure. TEST_WORKERS=0: one process.
+# TEST_LEAVE_OUT=browser leaves out the tests of that marker (.ci/run's PostgreSQL pass: its
+# SQLite pass runs them).
 TEST_WORKERS ?= auto
+TEST_LEAVE_OUT ?=
+leave_out = $(if $(TEST_LEAVE_OUT), and not $(TEST_LEAVE_OUT))
 .PHONY: test
 test: setup-dev lint chromium ## Set up and run the whole test suite (respects DATABASE_URL)
 	$(MANAGE) makemigrations --check --dry-run
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not serial" $(PYTEST_ARGS)
-	$(PY) -m pytest -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not serial$(leave_out)" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "serial$(leave_out)" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 .PHONY: messages
 messages: setup-dev ## Update locale/*.po from the code and compile them

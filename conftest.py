@@ -10,9 +10,32 @@ from django.test import Client
 # store it (a plugin of its own, so that only tests import the WB client).
 pytest_plugins = ["wberp.tests.wbdata", "wberp.tests.browser"]
 
+# The suite's longest files (from half a minute to over a minute of a worker each), handed
+# out first: pytest-xdist gives each worker the next file in collection order (`make test`
+# turns off its own reordering, which puts the files of many tests first and so these last),
+# and one of these started at the end would leave the other worker idle for its length.
+LONGEST_FILES = (
+    "sync/tests/test_workers.py",
+    "access/tests/test_cabinet_crawl.py",
+    "wberp/tests/test_canary.py",
+    "wberp/tests/test_devserver.py",
+    "wberp/tests/test_permission_crawl.py",
+    "wberp/tests/test_headers.py",
+    "tokens/tests/test_reliability.py",
+    "sync/tests/test_faults.py",
+    "tokens/tests/test_browser.py",
+    "sales/tests/test_browser.py",
+    "wberp/tests/test_db_outage.py",
+)
+
 PASSWORD = "correct-horse-battery-staple"
 # The seller a minted token belongs to unless a test says otherwise.
 SELLER = "ООО Ромашка"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: number for number, path in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.partition("::")[0], len(rank)))
 
 
 @pytest.fixture(scope="session")
