@@ -42,7 +42,7 @@ from wbapi.errors import RateLimited, WBError
 from wbapi.methods.base import Turn
 
 from .models import DETAIL_MAX_LENGTH, SyncRun, SyncStream
-from .registry import Counts, Dataset, SyncPass, dataset_named, enabled, registered
+from .registry import Counts, Dataset, SyncPass, dataset_named, enabled
 
 logger = logging.getLogger(__name__)
 
@@ -293,19 +293,25 @@ def pass_finish(stream: SyncStream, dataset: Dataset) -> None:
     stream.next_run_at = now + (stream.interval or dataset.interval)
     stream.lease_id, stream.lease_until = "", None
     stream.save()
-    dependents_wake(stream, now)
+    dependents_start(stream, now)
 
 
-def dependents_wake(stream: SyncStream, now: datetime) -> None:
-    """The seller's streams that wait for this dataset's first pass need not wait longer."""
-    dependents = [d.name for d in registered().values() if stream.dataset in d.needs]
-    if dependents:
-        SyncStream.objects.filter(
-            seller_id=stream.seller_id,
-            dataset__in=dependents,
-            state=State.IDLE,
-            last_success_at__isnull=True,
-        ).update(next_run_at=now)
+def dependents_start(stream: SyncStream, now: datetime) -> None:
+    """The seller's streams that wait for this dataset's first pass: each whose inputs are all
+    there now starts its pass at once, rather than at the next tick (the stocks wait for the
+    cards and the warehouses)."""
+    dependents = [name for name, d in enabled().items() if stream.dataset in d.needs]
+    if not dependents:
+        return
+    waiting = SyncStream.objects.select_for_update(skip_locked=True).filter(
+        seller_id=stream.seller_id,
+        dataset__in=dependents,
+        state=State.IDLE,
+        last_success_at__isnull=True,
+        lease_until__isnull=True,
+    )
+    for dependent in waiting:
+        claim(dependent, now)
 
 
 # --- When a page could not be read ----------------------------------------------------------

@@ -23,18 +23,22 @@ def streams_settled() -> bool:
 
 
 def run_sync(
-    *, until: Callable[[], bool] = streams_settled, timeout: float = SETTLE_TIMEOUT
+    *,
+    until: Callable[[], bool] = streams_settled,
+    timeout: float = SETTLE_TIMEOUT,
+    tick: bool = True,
 ) -> None:
-    """Tick and run every ready task, again and again, until `until()` holds.
+    """Tick (unless `tick` is false) and run every ready task, again and again, until
+    `until()` holds.
 
     Uses a worker in this process (jobs.testing.run_worker_batch): call it from a test marked
     `django_db(transaction=True)`. Pages wait for the seller's rate budget, so this polls.
     """
     deadline = time.monotonic() + timeout
-    run_worker_batch()
+    run_worker_batch(tick=tick)
     while not until():
         if time.monotonic() > deadline:
             states = list(SyncStream.objects.values_list("dataset", "state", "error_code"))
             pytest.fail(f"The sync did not settle in {timeout} s: {states}")
         time.sleep(0.01)
-        run_worker_batch()
+        run_worker_batch(tick=tick)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from catalog.models import Product, Size, Stock
+from jobs.testing import run_worker_batch
 from sync.models import SyncRun, SyncStream
 from sync.services import sync_now
 from sync.testing import run_sync
@@ -82,3 +83,15 @@ def test_an_incremental_sync_after_changes_makes_the_tables_equal_again_with_few
         "/api/analytics/v1/stocks-report/wb-warehouses": 2,
     }
     assert SyncRun.objects.filter(trigger=SyncRun.Trigger.MANUAL, full=False).count() == 1
+
+
+def test_the_stocks_start_when_the_cards_and_warehouses_end_without_waiting_for_a_tick(
+    catalogue_seller, wb
+):
+    seller = catalogue_seller(products=30)
+    run_worker_batch()  # the one tick: it starts every stream but the stocks, which wait
+    stocks = SyncStream.objects.get(seller=seller, dataset="stocks")
+    assert stocks.run is None
+    stocks_synced = SyncStream.objects.filter(pk=stocks.pk, last_success_at__isnull=False).exists
+    run_sync(until=stocks_synced, tick=False)
+    assert stored(seller)["stocks"] == truth(wb, seller)["stocks"]
