@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sellers.models import Seller
-from sync.ingest import upsert
+from sync.ingest import insert, upsert
 from sync.registry import Counts, Dataset, SyncPass, register
 from wbapi.methods.analytics import WB_STOCKS, WBStock, WBStocksCursor
 from wbapi.methods.base import Pager, Turn
@@ -217,17 +217,17 @@ def price_changes_record(seller: Seller, rows: list[dict], *, seen_at) -> None:
         values = {field: row[field] for field in PRICE_HISTORY_FIELDS}
         if stored.get(chrt_id) != tuple(values.values()):
             changes.append(
-                PriceChange(
-                    seller_id=seller.pk,
-                    nm_id=row["nm_id"],
-                    chrt_id=chrt_id,
-                    tech_size=row["tech_size"],
-                    currency=row["currency"],
-                    seen_at=seen_at,
+                {
+                    "seller_id": seller.pk,
+                    "nm_id": row["nm_id"],
+                    "chrt_id": chrt_id,
+                    "tech_size": row["tech_size"],
+                    "currency": row["currency"],
+                    "seen_at": seen_at,
                     **values,
-                )
+                }
             )
-    PriceChange.objects.bulk_create(changes)
+    insert(PriceChange, changes)  # columns, not models: a first pass records every size
 
 
 # --- Warehouses --------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ A model without `sync_pass` (sizes, barcodes) is only written when a value diffe
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -62,6 +62,19 @@ def upsert(
     else:
         inserted, updated = statement.run_sqlite(rows_out)
     counts.add(inserted=inserted, updated=updated)
+
+
+def insert(model: type[Model], rows: list[dict]) -> None:
+    """Append `rows` (dicts of the same columns) to the model's table, which keys them by
+    nothing of theirs (a history): COPY on PostgreSQL, multi-row INSERTs on SQLite."""
+    if not rows:
+        return
+    statement = Upsert(model, list(rows[0]), keys=())
+    values = [statement.prepare(row) for row in rows]
+    if connection.vendor == "postgresql":
+        statement.append_postgresql(values)
+    else:
+        statement.append_sqlite(values)
 
 
 def deduplicated(rows: Iterable[dict], keys: Sequence[str], newer: str | None = None) -> list[dict]:
@@ -171,9 +184,7 @@ class Upsert:
                 f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
                 f"SELECT {self.q_columns} FROM {self.q_table} WITH NO DATA"
             )
-            with cursor.cursor.copy(f"COPY {stage} ({self.q_columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            self._copy(cursor, stage, rows)
             cursor.execute(
                 f"WITH written AS (INSERT INTO {self.q_table} ({self.q_columns}) "
                 f"SELECT {self.q_columns} FROM {stage} {self._on_conflict()} "
@@ -186,6 +197,15 @@ class Upsert:
             cursor.execute(f"TRUNCATE {stage}")
         return inserted, updated
 
+    def append_postgresql(self, rows: list[tuple]) -> None:
+        with connection.cursor() as cursor:
+            self._copy(cursor, self.q_table, rows)
+
+    def _copy(self, cursor, table: str, rows: list[tuple]) -> None:
+        with cursor.cursor.copy(f"COPY {table} ({self.q_columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def _stage_name(self) -> str:
         """One staging table per table and set of columns, for the connection's life."""
         digest = hashlib.sha1(",".join(self.columns).encode(), usedforsecurity=False)
@@ -197,15 +217,32 @@ class Upsert:
     # --- SQLite ----------------------------------------------------------------------------
 
     def run_sqlite(self, rows: list[tuple]) -> tuple[int, int]:
-        size = max(1, min(SQLITE_MAX_ROWS, SQLITE_MAX_PARAMETERS // len(self.columns)))
         inserted = updated = 0
-        for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
+        for chunk in self._sqlite_chunks(rows):
             existing = self._existing(chunk)
             written = self._insert_sqlite(chunk)
             inserted += len(chunk) - existing
             updated += written - (len(chunk) - existing)
         return inserted, updated
+
+    def append_sqlite(self, rows: list[tuple]) -> None:
+        with connection.cursor() as cursor:
+            for chunk in self._sqlite_chunks(rows):
+                cursor.execute(
+                    f"INSERT INTO {self.q_table} ({self.q_columns}) VALUES {self._slots(chunk)}",
+                    [value for row in chunk for value in row],
+                )
+
+    def _sqlite_chunks(self, rows: list[tuple]) -> Iterator[list[tuple]]:
+        """The rows in statements that stay within SQLite's limit on parameters."""
+        size = max(1, min(SQLITE_MAX_ROWS, SQLITE_MAX_PARAMETERS // len(self.columns)))
+        for start in range(0, len(rows), size):
+            yield rows[start : start + size]
+
+    def _slots(self, chunk: list[tuple]) -> str:
+        """`(%s, …), …`: a row of placeholders for each row of the chunk."""
+        one = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
+        return ", ".join([one] * len(chunk))
 
     def _existing(self, chunk: list[tuple]) -> int:
         """How many of the chunk's keys the table holds already. The keys are joined to the
@@ -229,7 +266,6 @@ class Upsert:
 
     def _insert_sqlite(self, chunk: list[tuple]) -> int:
         """Insert or update the chunk; how many rows were inserted or changed."""
-        one = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
         params = [value for row in chunk for value in row]
         if self.stamped:
             returning = f"{connection.ops.quote_name('changed_at')} = %s"
@@ -239,7 +275,7 @@ class Upsert:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {self.q_table} ({self.q_columns}) "
-                f"VALUES {', '.join([one] * len(chunk))} {self._on_conflict()} "
+                f"VALUES {self._slots(chunk)} {self._on_conflict()} "
                 f"RETURNING {returning}",
                 params,
             )
