@@ -115,6 +115,20 @@ def memory_of(pid: int) -> dict[str, int]:
     return values
 
 
+def cpu_seconds_of(pid: int) -> float:
+    """The user and system CPU time a process has used so far (its own, not its children's)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine, every core, since it booted."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    hertz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / hertz, sum(ticks) / hertz
+
+
 # --- The throwaway database -------------------------------------------------------------
 
 

@@ -28,7 +28,9 @@ from pathlib import Path
 from bench import scaffold
 from bench.run import BASE_DIR, cpu_model, load_average, log, log_step
 
-WORKER_OPTIONS = ("--no-reload", "--no-startup-delay", "--interval=0.02", "--tick-interval=0.2")
+# The tick at its production default (JOBS_TICK_SECONDS): it only starts the first passes
+# here, as the pages re-enqueue themselves and a pass that ends starts the ones waiting for it.
+WORKER_OPTIONS = ("--no-reload", "--no-startup-delay", "--interval=0.02")
 TARGET_RATIO = 1.2
 ROUND_TIMEOUT = 900.0
 # How far back the money datasets are backfilled: the emulator's history (120 days) and more;
@@ -179,7 +181,7 @@ def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) 
             reset_round(args, chosen, state_dir, emulator_url, sellers)
             log(f"Round: {count} worker(s), {args.cabinets} cabinets")
             started = datetime.now(UTC)
-            round_ = sync_round(count, env, tmp, sellers, chosen)
+            round_ = sync_round(count, env, tmp, sellers, chosen, emulator.pid)
             entries = requests_since(emulator_url, started)
             round_ |= limits_used(entries, args.speed, chosen)
             round_["timeline_s"] = timeline(entries, started, chosen)
@@ -280,13 +282,17 @@ def reset_round(
     configure_worlds(args, chosen, state_dir, sellers)
 
 
-def sync_round(count: int, env: dict, tmp: Path, sellers: list, chosen: Datasets) -> dict:
+def sync_round(
+    count: int, env: dict, tmp: Path, sellers: list, chosen: Datasets, emulator_pid: int
+) -> dict:
     from bench import processes as proc
     from sync.models import SyncRun, SyncStream
 
     if chosen.backfill:
         streams_not_due()
     started = datetime.now(UTC)
+    machine_before = proc.machine_cpu_seconds()
+    emulator_before = proc.cpu_seconds_of(emulator_pid)
     workers = []
     for number in range(count):
         log_path = tmp / f"worker-{count}-{number}.log"
@@ -313,6 +319,7 @@ def sync_round(count: int, env: dict, tmp: Path, sellers: list, chosen: Datasets
         else:
             raise RuntimeError("the round did not finish in time")
         peak = max(peak, *(proc.memory_of(w.pid).get("vmhwm_kib", 0) for w in workers))
+        cpu = cpu_used(workers, emulator_pid, emulator_before, machine_before)
     finally:
         for worker in workers:
             proc.stop(worker)
@@ -329,6 +336,22 @@ def sync_round(count: int, env: dict, tmp: Path, sellers: list, chosen: Datasets
         "throttled_429": sum(run.throttled for run in runs),
         "errors": sum(run.errors for run in runs),
         "worker_peak_rss_mib": round(peak / 1024, 1),
+        **cpu,
+    }
+
+
+def cpu_used(workers: list, emulator_pid: int, emulator_before: float, machine_before) -> dict:
+    """Where the round's CPU went, from the workers' start to the end of the last run: the
+    workers' own (their start-up included), the emulator's (WB's servers, in production), and
+    how busy the whole machine was (PostgreSQL and anything else on it too)."""
+    from bench import processes as proc
+
+    (busy_then, every_then), (busy, every) = machine_before, proc.machine_cpu_seconds()
+    busy, every = busy - busy_then, every - every_then
+    return {
+        "workers_cpu_s": round(sum(proc.cpu_seconds_of(w.pid) for w in workers), 1),
+        "emulator_cpu_s": round(proc.cpu_seconds_of(emulator_pid) - emulator_before, 1),
+        "machine_busy_pct": round(100 * busy / every) if every else None,
     }
 
 
@@ -565,14 +588,15 @@ def markdown(results: dict) -> str:
         "at the end: a shared, noisy machine.",
         "",
         "| workers | wall, s | least, s | ratio | requests | pages | rows inserted | 429 "
-        "| errors | worker peak RSS, MiB |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| errors | worker peak RSS, MiB | workers' CPU, s | emulator's CPU, s | machine busy |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results.get("rounds", []):
         lines.append(
             f"| {r['workers']} | {r['wall_s']} | {r['minimum_s']} | {r['ratio']} | {r['requests']} "
             f"| {r['pages']} | {r['rows_inserted']:,} | {r['throttled_429']} | {r['errors']} "
-            f"| {r['worker_peak_rss_mib']} |"
+            f"| {r['worker_peak_rss_mib']} | {r.get('workers_cpu_s')} | {r.get('emulator_cpu_s')} "
+            f"| {r.get('machine_busy_pct')}% |"
         )
     lines.append("")
     for r in results.get("rounds", []):
