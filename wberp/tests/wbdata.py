@@ -63,6 +63,31 @@ def wb_cabinet(wb_data_emulator, db):
 
 
 SYNCED_PAGE_ROWS = 2000
+# What WB gives of a cabinet, by the world it was read from: the emulator's data is a function
+# of the seller, its world and its clock, so the tests of a synced cabinet, which all read the
+# same, read it once a session. (The records are frozen: no test can change them.)
+_read_records: dict[tuple, tuple[list, list, list, list]] = {}
+
+
+def synced_records(cabinet: WBCabinet) -> tuple[list, list, list, list]:
+    """The cabinet's orders, sales, finance report rows and report headers, every page."""
+    key = (cabinet.sid, cabinet.wb.world_config(cabinet.sid), cabinet.wb.now())
+    if key not in _read_records:
+        _read_records[key] = read_records(cabinet)
+    return _read_records[key]
+
+
+def read_records(cabinet: WBCabinet) -> tuple[list, list, list, list]:
+    from wbapi.methods.finance import REPORT_ROWS, REPORTS, ReportRowsCursor, ReportsCursor
+    from wbapi.methods.statistics import ORDERS_METHOD, SALES_METHOD, ChangesCursor, ChangesPager
+
+    start = ChangesCursor(WB_DATA_NOW - timedelta(days=365))
+    orders, _ = cabinet.records(ChangesPager(ORDERS_METHOD, page_rows=SYNCED_PAGE_ROWS), start)
+    sales, _ = cabinet.records(ChangesPager(SALES_METHOD, page_rows=SYNCED_PAGE_ROWS), start)
+    first, last = date(2024, 1, 29), WB_DATA_NOW.date()
+    rows, _ = cabinet.records(REPORT_ROWS, ReportRowsCursor(first, last, limit=5000))
+    headers, _ = cabinet.records(REPORTS, ReportsCursor(first, last))
+    return orders, sales, rows, headers
 
 
 @pytest.fixture
@@ -76,24 +101,13 @@ def synced_cabinet(wb_cabinet):
         report_summaries_update,
     )
     from sales.services import orders_store, sales_store
-    from wbapi.methods.finance import REPORT_ROWS, REPORTS, ReportRowsCursor, ReportsCursor
-    from wbapi.methods.statistics import (
-        ORDERS_METHOD,
-        SALES_METHOD,
-        ChangesCursor,
-        ChangesPager,
-    )
 
-    seller, start = wb_cabinet.seller, ChangesCursor(WB_DATA_NOW - timedelta(days=365))
     wb_cabinet.wb.configure(wb_cabinet.sid, page_rows=SYNCED_PAGE_ROWS, orders_per_day=6)
-    pager = ChangesPager(ORDERS_METHOD, page_rows=SYNCED_PAGE_ROWS)
-    orders_store(seller=seller, records=wb_cabinet.records(pager, start)[0])
-    pager = ChangesPager(SALES_METHOD, page_rows=SYNCED_PAGE_ROWS)
-    sales_store(seller=seller, records=wb_cabinet.records(pager, start)[0])
-    first, last = date(2024, 1, 29), WB_DATA_NOW.date()
-    rows, _ = wb_cabinet.records(REPORT_ROWS, ReportRowsCursor(first, last, limit=5000))
+    orders, sales, rows, headers = synced_records(wb_cabinet)
+    seller = wb_cabinet.seller
+    orders_store(seller=seller, records=orders)
+    sales_store(seller=seller, records=sales)
     report_rows_store(seller=seller, records=rows, period="weekly")
-    headers, _ = wb_cabinet.records(REPORTS, ReportsCursor(first, last))
     report_headers_store(seller=seller, records=headers, period="weekly")
     report_summaries_update(seller=seller, report_ids={row.report_id for row in rows})
     rollups_rebuild(seller=seller)
