@@ -12,6 +12,9 @@ counts the rows inserted and the rows whose values changed:
 A row whose values did not change is still written when the model has `sync_pass` (the pass
 that saw it is stamped on it), but it keeps its `changed_at` and is not counted as updated.
 A model without `sync_pass` (sizes, barcodes) is only written when a value differs.
+
+`insert(model, rows)` appends rows of a history (price changes), which no key of theirs
+makes unique: COPY straight into the table on PostgreSQL, multi-row INSERTs on SQLite.
 """
 
 from __future__ import annotations

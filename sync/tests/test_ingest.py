@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.models import Price, Product, Size
+from catalog.models import Price, PriceChange, Product, Size
 from sellers.models import Seller
-from sync.ingest import upsert
+from sync.ingest import insert, upsert
 from sync.registry import Counts
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +122,27 @@ def test_a_big_batch_is_written_in_chunks(seller):
 
 
 KEYS = ("seller_id", "chrt_id")
+
+
+def test_insert_appends_every_row_as_it_was_given_however_many(seller):
+    rows = [
+        {
+            "seller_id": seller.pk,
+            "nm_id": 7,
+            "chrt_id": number,
+            "tech_size": "M",
+            "currency": "RUB",
+            "seen_at": MOMENT,
+            "price": Decimal("1234.50"),
+            "discount": number % 50,
+            "discounted_price": None,
+        }
+        for number in range(1, 2_001)  # more than SQLite takes in one statement
+    ]
+    insert(PriceChange, rows)
+    insert(PriceChange, rows[:1])  # a history: the same row again is another change
+    stored = list(PriceChange.objects.order_by("pk").values(*rows[0]).filter(chrt_id__in=(1, 2000)))
+    assert stored == [rows[0], rows[-1], rows[0]]
+    assert PriceChange.objects.count() == 2_001
+    insert(PriceChange, [])
+    assert PriceChange.objects.count() == 2_001
