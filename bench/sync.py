@@ -346,8 +346,9 @@ def cpu_used(workers: list, emulator_pid: int, emulator_before: float, machine_b
     how busy the whole machine was (PostgreSQL and anything else on it too)."""
     from bench import processes as proc
 
-    (busy_then, every_then), (busy, every) = machine_before, proc.machine_cpu_seconds()
-    busy, every = busy - busy_then, every - every_then
+    busy_then, every_then = machine_before
+    busy_now, every_now = proc.machine_cpu_seconds()
+    busy, every = busy_now - busy_then, every_now - every_then
     return {
         "workers_cpu_s": round(sum(proc.cpu_seconds_of(w.pid) for w in workers), 1),
         "emulator_cpu_s": round(proc.cpu_seconds_of(emulator_pid) - emulator_before, 1),
