@@ -288,18 +288,14 @@ def sync_round(
     from bench import processes as proc
     from sync.models import SyncRun, SyncStream
 
-    if chosen.backfill:
-        streams_not_due()
-    started = datetime.now(UTC)
-    machine_before = proc.machine_cpu_seconds()
-    emulator_before = proc.cpu_seconds_of(emulator_pid)
+    streams_not_due()
     workers = []
     for number in range(count):
         log_path = tmp / f"worker-{count}-{number}.log"
         workers.append(
             proc.start(
                 [sys.executable, "manage.py", "db_worker", *WORKER_OPTIONS],
-                env=env,
+                env=env | {"PGAPPNAME": worker_name(count, number)},
                 log=log_path,
                 cwd=BASE_DIR,
             )
@@ -308,8 +304,12 @@ def sync_round(
     deadline = time.monotonic() + ROUND_TIMEOUT
     peak = 0
     try:
+        workers_connected(count, deadline=deadline)
+        before = cpu_now(workers, emulator_pid)
         if chosen.backfill:
-            backfill_all(sellers, chosen, after=started, deadline=deadline)
+            backfill_all(sellers, chosen, after=datetime.now(UTC), deadline=deadline)
+        else:
+            streams_due()
         while time.monotonic() < deadline:
             peak = max(peak, *(proc.memory_of(w.pid).get("vmhwm_kib", 0) for w in workers))
             done = SyncStream.objects.filter(last_success_at__isnull=False).count()
@@ -319,7 +319,7 @@ def sync_round(
         else:
             raise RuntimeError("the round did not finish in time")
         peak = max(peak, *(proc.memory_of(w.pid).get("vmhwm_kib", 0) for w in workers))
-        cpu = cpu_used(workers, emulator_pid, emulator_before, machine_before)
+        cpu = cpu_used(before, cpu_now(workers, emulator_pid))
     finally:
         for worker in workers:
             proc.stop(worker)
@@ -340,18 +340,26 @@ def sync_round(
     }
 
 
-def cpu_used(workers: list, emulator_pid: int, emulator_before: float, machine_before) -> dict:
-    """Where the round's CPU went, from the workers' start to the end of the last run: the
-    workers' own (their start-up included), the emulator's (WB's servers, in production), and
-    how busy the whole machine was (PostgreSQL and anything else on it too)."""
+def cpu_now(workers: list, emulator_pid: int) -> dict:
+    """CPU seconds so far: of the workers together, the emulator, the machine (busy, all)."""
     from bench import processes as proc
 
-    busy_then, every_then = machine_before
-    busy_now, every_now = proc.machine_cpu_seconds()
+    return {
+        "workers": sum(proc.cpu_seconds_of(w.pid) for w in workers),
+        "emulator": proc.cpu_seconds_of(emulator_pid),
+        "machine": proc.machine_cpu_seconds(),
+    }
+
+
+def cpu_used(before: dict, after: dict) -> dict:
+    """Where the round's CPU went, from every worker being up to the end of the last run: the
+    workers' own, the emulator's (WB's servers, in production), and how busy the whole machine
+    was (PostgreSQL and anything else on it too)."""
+    (busy_then, every_then), (busy_now, every_now) = before["machine"], after["machine"]
     busy, every = busy_now - busy_then, every_now - every_then
     return {
-        "workers_cpu_s": round(sum(proc.cpu_seconds_of(w.pid) for w in workers), 1),
-        "emulator_cpu_s": round(proc.cpu_seconds_of(emulator_pid) - emulator_before, 1),
+        "workers_cpu_s": round(after["workers"] - before["workers"], 1),
+        "emulator_cpu_s": round(after["emulator"] - before["emulator"], 1),
         "machine_busy_pct": round(100 * busy / every) if every else None,
     }
 
@@ -367,8 +375,8 @@ def by_dataset(runs: list) -> dict[str, dict[str, int]]:
 
 
 def streams_not_due() -> None:
-    """Every cabinet's streams, none due: the workers' tick must not start first passes of
-    its own before the backfill starts them."""
+    """Every cabinet's streams, none due: no worker starts a pass before every worker is up
+    (the money's backfill starts them itself)."""
     from django.utils import timezone
 
     from sync.engine import streams_ensure
@@ -376,10 +384,46 @@ def streams_not_due() -> None:
     streams_ensure(now=timezone.now() + timedelta(days=1))
 
 
+def streams_due() -> None:
+    """Every stream due now: the workers' next tick starts their first passes."""
+    from django.utils import timezone
+
+    from sync.models import SyncStream
+
+    SyncStream.objects.update(next_run_at=timezone.now())
+
+
+def worker_name(count: int, number: int) -> str:
+    """The application name a round's worker gives PostgreSQL (libpq's PGAPPNAME)."""
+    return f"bench-worker-{count}-{number}"
+
+
+def workers_connected(count: int, *, deadline: float) -> None:
+    """Wait until each of the round's `count` workers has connected to the database, that is
+    has started up (Django set up, its modules imported: some 2 s of CPU each) and polls the
+    queue: a round measures the sync of running workers, not their start-up, which on a
+    machine of fewer cores than workers would otherwise slow the first ones' pages."""
+    from django.db import connection
+
+    names = [worker_name(count, number) for number in range(count)]
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(DISTINCT application_name) FROM pg_stat_activity"
+                " WHERE application_name = ANY(%s)",
+                [names],
+            )
+            (connected,) = cursor.fetchone()
+        if connected == count:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{count - connected} worker(s) did not start in time")
+        time.sleep(0.1)
+
+
 def backfill_all(sellers: list, chosen: Datasets, *, after: datetime, deadline: float) -> None:
-    """Once a worker runs (its tick has finished after `after`), a backfill of each dataset of
-    each cabinet, as `manage.py wb_sync backfill` starts it: the wall time counts from the
-    first one, not from the workers' start-up."""
+    """Once a worker's tick has finished after `after`, a backfill of each dataset of each
+    cabinet, as `manage.py wb_sync backfill` starts it."""
     from django.utils import timezone
 
     from jobs.models import PeriodicJob

@@ -68,6 +68,7 @@ class Cards(Dataset):
     name = "cards"
     label = _("Product cards")
     category = "content"
+    limit_group = "content"
     interval = timedelta(hours=1)
     snapshot = False
     cursor_type = CardsCursor
@@ -162,6 +163,7 @@ class Prices(Dataset):
     name = "prices"
     label = _("Prices and discounts")
     category = "prices"
+    limit_group = "prices"
     interval = timedelta(hours=1)
     cursor_type = PricesCursor
 
@@ -237,6 +239,7 @@ class Warehouses(Dataset):
     name = "warehouses"
     label = _("Seller warehouses")
     category = "marketplace"
+    limit_group = "marketplace-warehouses"
     interval = timedelta(days=1)
 
     def pager(self, seller: Seller, cursor: None) -> Pager:
@@ -276,6 +279,7 @@ class SellerStocks(Dataset):
     name = "stocks"
     label = _("Stocks on the seller's warehouses")
     category = "marketplace"
+    limit_group = "marketplace-stocks"
     interval = timedelta(minutes=30)
     cursor_type = StocksCursor
     needs = ("cards", "warehouses")
@@ -349,6 +353,7 @@ class WBStocks(Dataset):
     name = "fbw_stocks"
     label = _("Stocks on WB's warehouses")
     category = "analytics"
+    limit_group = "analytics-stocks-report"
     interval = timedelta(minutes=30)
     cursor_type = WBStocksCursor
     wb_refresh = timedelta(minutes=30)

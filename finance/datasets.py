@@ -102,6 +102,7 @@ class Finance(Dataset):
     name = "finance"
     label = _("Finance reports")
     category = "finance"
+    limit_group = "finance-detailed"  # the list's limit is the same: 1 a minute
     interval = timedelta(hours=3)
     snapshot = False
     cursor_type = FinanceCursor

@@ -54,6 +54,10 @@ class Changes(Dataset):
     method: ClassVar[MethodSpec]
     model: ClassVar[type[Model]]
 
+    @property
+    def limit_group(self) -> str:
+        return self.method.limit_group
+
     def pager(self, seller: Seller, cursor: ChangesCursor) -> ChangesPager:
         # WB's page size, as the pager must know it: a shorter page is the last one.
         return ChangesPager(self.method, page_rows=settings.WB_STATISTICS_PAGE_ROWS)

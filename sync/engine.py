@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django_tasks.base import TASK_MAX_PRIORITY
 
 from gateway import budget
 from gateway.data import Fetch, fetched_page
@@ -39,6 +40,7 @@ from jobs.services import queue_task_mark_lost
 from sellers.models import Seller
 from tokens.models import WBToken
 from wbapi.errors import RateLimited, WBError
+from wbapi.limits import LIMIT_GROUPS
 from wbapi.methods.base import Turn
 
 from .models import DETAIL_MAX_LENGTH, SyncRun, SyncStream
@@ -177,7 +179,20 @@ def lease_and_enqueue(stream: SyncStream, *, at: datetime) -> None:
     # Always with its due time, even a page free to go at once: the queue is ordered by
     # run_after and puts a task without one after every due one, so on a busy worker a page
     # within WB's burst would wait behind each deferred page that fell due meanwhile.
-    sync_stream_page.using(run_after=at).enqueue(stream.pk, stream.lease_id)
+    task = sync_stream_page.using(
+        run_after=at, priority=page_priority(dataset_named(stream.dataset))
+    )
+    task.enqueue(stream.pk, stream.lease_id)
+
+
+def page_priority(dataset: Dataset) -> int:
+    """Its pages' place among the tasks due (the queue takes the highest first): the seconds
+    WB's limit for its pages takes to refill one request. On a busy worker a page of a limit
+    of one request a minute, taken late, holds up the rest of its pass by that late start
+    and each page after it by a minute, while a page of a fast limit (cards, prices: well under
+    a second) loses only its own wait; so the slow ones go first. Other tasks have 0."""
+    interval = LIMIT_GROUPS[dataset.limit_group].for_token_type("personal").interval
+    return min(TASK_MAX_PRIORITY, int(interval))
 
 
 # --- A page ----------------------------------------------------------------------------------

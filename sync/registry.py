@@ -46,6 +46,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from sellers.models import Seller
+from wbapi.limits import LIMIT_GROUPS
 from wbapi.methods.base import Pager, Turn
 
 NAME_MAX_LENGTH = 40
@@ -89,6 +90,9 @@ class Dataset:
     wb_refresh: ClassVar[timedelta | None] = None
     # Datasets whose rows this one reads (stocks ask about the sizes the cards brought).
     needs: ClassVar[tuple[str, ...]] = ()
+    # The WB limit group (wbapi.limits) that paces its passes: that of its pages' method, the
+    # slowest one where its pages call several.
+    limit_group: ClassVar[str]
 
     def pager(self, seller: Seller, cursor: Any) -> Pager:
         """The pager that reads the page at `cursor`."""
@@ -169,6 +173,8 @@ class Registry:
             raise ImproperlyConfigured(f"Two datasets are named {name!r}.")
         if dataset.interval <= timedelta(0):
             raise ImproperlyConfigured(f"Dataset {name!r}: the interval must be positive.")
+        if getattr(dataset, "limit_group", None) not in LIMIT_GROUPS:
+            raise ImproperlyConfigured(f"Dataset {name!r}: no WB limit group is named so.")
         self.datasets[name] = dataset
         return dataset
 

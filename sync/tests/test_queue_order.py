@@ -39,3 +39,23 @@ def test_pages_deferred_to_a_slot_wait_for_it():
     lease_and_enqueue(later, at=timezone.now() + timedelta(minutes=1))
     assert queued_streams() == []
     assert DBTaskResult.objects.get().run_after == later.next_run_at
+
+
+def test_among_pages_due_those_of_slower_wb_limits_go_first():
+    """WB's stocks report allows 3 requests a minute and the orders 1, the cards 100: a late
+    page of the report holds its pass up by 20 seconds a page, one of the cards by its own
+    wait only."""
+    cards, report, orders = stream("d", "cards"), stream("e", "fbw_stocks"), stream("f", "orders")
+    now = timezone.now()
+    for queued in (cards, report, orders):
+        lease_and_enqueue(queued, at=now)
+    assert queued_streams() == [orders.pk, report.pk, cards.pk]
+    priorities = {task.args_kwargs["args"][0]: task.priority for task in DBTaskResult.objects.all()}
+    assert priorities == {cards.pk: 0, report.pk: 20, orders.pk: 60}
+
+
+def test_a_page_of_a_slow_limit_due_later_waits_for_its_time():
+    report, cards = stream("g", "fbw_stocks"), stream("h", "cards")
+    lease_and_enqueue(report, at=timezone.now() + timedelta(minutes=1))
+    lease_and_enqueue(cards, at=timezone.now())
+    assert queued_streams() == [cards.pk]

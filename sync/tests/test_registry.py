@@ -13,6 +13,7 @@ class Example(Dataset):
     name = "example"
     label = "Example"
     category = "content"
+    limit_group = "content"
     interval = timedelta(hours=1)
     cursor_type = CardsCursor
 
@@ -48,6 +49,33 @@ def test_a_dataset_needs_a_short_plain_name(name):
     bad = type("Bad", (Example,), {"name": name})
     with pytest.raises(ImproperlyConfigured):
         Registry().register(bad())
+
+
+@pytest.mark.parametrize("group", [None, "contents"])
+def test_a_dataset_needs_a_known_limit_group(group):
+    bad = type("Bad", (Example,), {"limit_group": group})
+    with pytest.raises(ImproperlyConfigured, match="limit group"):
+        Registry().register(bad())
+
+
+def test_each_dataset_is_paced_by_the_limit_group_of_its_method():
+    """A dataset's limit group is that of the method its pages call (finance: the report's
+    rows, whose limit is the list's too)."""
+    from wbapi.limits import LIMIT_GROUPS
+
+    paced = {name: dataset.limit_group for name, dataset in registered().items()}
+    assert paced == {
+        "cards": "content",
+        "prices": "prices",
+        "warehouses": "marketplace-warehouses",
+        "stocks": "marketplace-stocks",
+        "fbw_stocks": "analytics-stocks-report",
+        "orders": "statistics-orders",
+        "sales": "statistics-sales",
+        "finance": "finance-detailed",
+    }
+    rate = LIMIT_GROUPS["finance-list"].for_token_type("personal")
+    assert rate == LIMIT_GROUPS["finance-detailed"].for_token_type("personal")
 
 
 def test_two_datasets_of_one_name_are_refused():
