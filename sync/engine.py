@@ -187,12 +187,21 @@ def lease_and_enqueue(stream: SyncStream, *, at: datetime) -> None:
 
 def page_priority(dataset: Dataset) -> int:
     """Its pages' place among the tasks due (the queue takes the highest first): the seconds
-    WB's limit for its pages takes to refill one request. On a busy worker a page of a limit
-    of one request a minute, taken late, holds up the rest of its pass by that late start
-    and each page after it by a minute, while a page of a fast limit (cards, prices: well under
-    a second) loses only its own wait; so the slow ones go first. Other tasks have 0."""
+    WB's limit for its pages takes to refill one request, plus one for a dataset in a chain.
+
+    On a busy worker a page of a limit of one request a minute, taken late, holds up the rest
+    of its pass by that late start and each page after it by a minute, while a page of a fast
+    limit (cards, prices: well under a second) loses only its own wait; so the slow ones go
+    first. Among those of one limit, the pages of a chain (the seller's stocks wait for the
+    cards' pass, then read their sizes) go before those of a dataset on its own (the prices),
+    which can fill the time the chain leaves free but would lengthen the chain if taken first.
+    Other tasks have 0."""
     interval = LIMIT_GROUPS[dataset.limit_group].for_token_type("personal").interval
-    return min(TASK_MAX_PRIORITY, int(interval))
+    datasets = enabled()
+    chained = any(name in datasets for name in dataset.needs) or any(
+        dataset.name in other.needs for other in datasets.values()
+    )
+    return min(TASK_MAX_PRIORITY, int(interval) + chained)
 
 
 # --- A page ----------------------------------------------------------------------------------

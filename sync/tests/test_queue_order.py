@@ -51,11 +51,23 @@ def test_among_pages_due_those_of_slower_wb_limits_go_first():
         lease_and_enqueue(queued, at=now)
     assert queued_streams() == [orders.pk, report.pk, cards.pk]
     priorities = {task.args_kwargs["args"][0]: task.priority for task in DBTaskResult.objects.all()}
-    assert priorities == {cards.pk: 0, report.pk: 20, orders.pk: 60}
+    assert priorities == {cards.pk: 1, report.pk: 20, orders.pk: 60}
 
 
-def test_a_page_of_a_slow_limit_due_later_waits_for_its_time():
-    report, cards = stream("g", "fbw_stocks"), stream("h", "cards")
-    lease_and_enqueue(report, at=timezone.now() + timedelta(minutes=1))
-    lease_and_enqueue(cards, at=timezone.now())
-    assert queued_streams() == [cards.pk]
+def test_among_pages_of_one_limit_those_of_a_chain_go_first():
+    """The seller's stocks wait for the cards and the warehouses; the prices are on their own."""
+    prices, stocks, cards = stream("i", "prices"), stream("j", "stocks"), stream("k", "cards")
+    warehouses = stream("l", "warehouses")
+    now = timezone.now()
+    for queued in (prices, stocks, cards, warehouses):
+        lease_and_enqueue(queued, at=now)
+    assert queued_streams() == [stocks.pk, cards.pk, warehouses.pk, prices.pk]
+
+
+def test_a_chain_with_a_link_disabled_has_no_precedence(settings):
+    settings.SYNC_DATASETS = ["cards", "prices"]  # the stocks, which wait for the cards, are off
+    prices, cards = stream("m", "prices"), stream("n", "cards")
+    now = timezone.now()
+    for queued in (prices, cards):
+        lease_and_enqueue(queued, at=now)
+    assert queued_streams() == [prices.pk, cards.pk]
