@@ -110,6 +110,9 @@ class Finance(Dataset):
     def pager(self, seller: Seller, cursor: FinanceCursor) -> Pager:
         return ListPhase() if cursor.phase == LIST else RowsPhase()
 
+    def limit_group_at(self, cursor: FinanceCursor) -> str:
+        return (REPORTS if cursor.phase == LIST else REPORT_ROWS).spec.limit_group
+
     def first_cursor(self, seller: Seller) -> FinanceCursor:
         return FinanceCursor(list_from=max(FIRST_REPORT_DAY, today() - LOOK_BACK))
 

@@ -25,10 +25,10 @@ class Bucket:
     """One bucket a request draws on: the seller's, for a limit group, at WB's rate.
 
     `burst` requests may go back to back, then one per `interval` seconds: WB's interval
-    (divided by WB_RATE_SPEED, development only, like the emulator's --speed), plus
-    WB_RATE_MARGIN. The margin absorbs the time between taking a request from the budget and
-    WB receiving it: without it, a request that took longer on its way than the next one would
-    let the two reach WB closer together than WB's interval, and earn a 429.
+    (divided by WB_RATE_SPEED, development only, like the emulator's --speed), plus a margin
+    (`margin_for`, from WB_RATE_MARGIN). The margin absorbs the time between taking a request
+    from the budget and WB receiving it: without it, a request that took longer on its way than
+    the next one would let the two reach WB closer together than WB's interval, and earn a 429.
     """
 
     sid: str
@@ -46,8 +46,20 @@ def bucket_for(sid: str, group: str, *, token_type: str, host: str) -> Bucket:
     limit_group = LIMIT_GROUPS[group]
     scope = "|".join(limit_group.bucket_scope(token_type=token_type, host=host)).strip("|")
     rate = limit_group.for_token_type(token_type)
-    interval = rate.interval / settings.WB_RATE_SPEED + settings.WB_RATE_MARGIN
-    return Bucket(sid, group, scope, rate.burst, interval)
+    interval = rate.interval / settings.WB_RATE_SPEED
+    return Bucket(sid, group, scope, rate.burst, interval + margin_for(interval))
+
+
+# WB_RATE_MARGIN is the margin of an interval of up to this many seconds; a longer one gets
+# proportionally more.
+MARGIN_INTERVAL = 5.0
+
+
+def margin_for(interval: float) -> float:
+    """The margin added to an interval: a 429 costs its bucket a whole interval (the wait for
+    WB's retry time), so the slower the limit, the more margin is worth keeping. 0.05 s for the
+    cards' 0.6 s, 0.6 s for the orders' minute; a margin of 0 stays 0."""
+    return settings.WB_RATE_MARGIN * max(1.0, interval / MARGIN_INTERVAL)
 
 
 def take(buckets: list[Bucket], *, now: datetime | None = None) -> datetime | None:

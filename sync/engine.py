@@ -281,8 +281,17 @@ def page_store(stream: SyncStream, dataset: Dataset, cursor, fetch: Fetch | None
         if turn.done:
             pass_finish(locked, dataset)
             return "done"
-        lease_and_enqueue(locked, at=budget.free_at(fetch.bucket))
+        lease_and_enqueue(locked, at=next_page_at(dataset, fetch, turn.cursor))
     return "page"
+
+
+def next_page_at(dataset: Dataset, fetch: Fetch, cursor) -> datetime:
+    """When the page at `cursor` may go: once the bucket the page just read drew on has a
+    request again, if that page draws on it too; at once if it calls a method of another
+    limit (the finance pass's rows after its list), whose bucket its own task asks."""
+    if dataset.limit_group_at(cursor) == fetch.bucket.group:
+        return budget.free_at(fetch.bucket)
+    return timezone.now()
 
 
 def record_page(stream: SyncStream, counts: Counts, *, requests: int, pages: int) -> None:

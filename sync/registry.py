@@ -98,6 +98,11 @@ class Dataset:
         """The pager that reads the page at `cursor`."""
         raise NotImplementedError
 
+    def limit_group_at(self, cursor: Any) -> str:
+        """The limit group of the page at `cursor`: the dataset's, unless its pages call
+        methods of different limits (finance: the list, then the rows)."""
+        return self.limit_group
+
     def first_cursor(self, seller: Seller) -> Any:
         """Where a full pass starts: the cursor type's defaults."""
         return self.cursor_type() if self.cursor_type is not None else None

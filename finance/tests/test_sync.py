@@ -8,12 +8,16 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from conftest import TEST_RATE_SPEED
 from finance.models import Report, ReportRow
 from finance.reconciliation import reconcile
+from sync.engine import stream_page, streams_claim_due
 from sync.models import SyncStream
 from sync.services import sync_now
 from sync.testing import run_sync
+from wbapi.limits import LIMIT_GROUPS
 from wbapi.moscow import MOSCOW
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -142,3 +146,18 @@ def test_a_token_without_finance_blocks_only_the_finance_stream_with_a_reason(fi
     assert streams["finance"].state == SyncStream.State.BLOCKED
     assert streams["finance"].error_code
     assert streams["orders"].state == SyncStream.State.IDLE
+
+
+def test_the_rows_page_after_the_list_does_not_wait_for_the_lists_limit(finance_seller, wb):
+    """The list and the rows have a limit each (1 a minute): the first rows page is due as
+    soon as the list is stored, not a minute later as a second page of the list would be."""
+    seller = finance_seller()
+    assert streams_claim_due() >= 1
+    stream = SyncStream.objects.get(seller=seller, dataset="finance")
+    stored_at = timezone.now()
+    assert stream_page(stream_id=stream.pk, lease_id=stream.lease_id) == "page"
+    stream.refresh_from_db()
+    assert stream.cursor["phase"] == "rows"
+    (task,) = DBTaskResult.objects.ready().filter(args_kwargs__args=[stream.pk, stream.lease_id])
+    list_interval = LIMIT_GROUPS["finance-list"].for_token_type("personal").interval
+    assert task.run_after - stored_at < timedelta(seconds=list_interval / TEST_RATE_SPEED / 2)

@@ -94,6 +94,20 @@ def test_wb_rate_speed_divides_every_interval_and_the_margin_is_added(settings):
     assert ping().interval == pytest.approx(1.0 + 0.25) and ping().burst == 3
 
 
+def test_a_slow_limit_gets_a_margin_in_proportion(settings):
+    """A 429 costs a bucket its whole interval: a minute's gets twelve times the margin of the
+    intervals up to 5 s."""
+    settings.WB_RATE_MARGIN = 0.05
+    orders = budget.bucket_for(SID, "statistics-orders", token_type="personal", host="s")
+    assert orders.interval == pytest.approx(60 + 0.6)
+    cards = budget.bucket_for(SID, "content", token_type="personal", host="c")
+    assert cards.interval == pytest.approx(0.6 + 0.05)
+    settings.WB_RATE_SPEED = 2
+    assert budget.bucket_for(
+        SID, "statistics-orders", token_type="personal", host="s"
+    ).interval == (pytest.approx(30 + 0.3))
+
+
 def test_buckets_are_rows_shared_by_every_process():
     budget.take([ping()])
     row = RateBucket.objects.get(sid=SID, group="ping", scope="content-api")
