@@ -61,6 +61,10 @@ def run(args: argparse.Namespace, results: dict, cleanup: contextlib.ExitStack) 
         results["ingest"] = ingest_against_copy(upserted, big, args.orders)
         log(f"{args.small:,} orders for the small cabinet")
         write_pages(small, *trade(small, args.small), True)
+        log("Weekly finance reports over both cabinets' sales")
+        results["finance"] = {
+            size: finance_reports(c) for size, c in (("big", big), ("small", small))
+        }
         log("Pages of the big and the small cabinet")
         results["pages"] = pages_against(big, small, args.rounds)
         log("A worker syncing pages of 80,000 orders from the emulator")
@@ -221,6 +225,81 @@ def copy_rolled_back(seller, orders: list, sales: list) -> None:
 # --- Pages ---------------------------------------------------------------------------------
 
 
+# --- Made-up finance reports -----------------------------------------------------------------
+
+REPORT_ROW_SQL = {  # a report row of each stored sale or return: column -> SQL over sales_sale
+    "seller_id": "s.seller_id",
+    "report_id": "{report_id}",
+    "rrd_id": "row_number() OVER (ORDER BY s.date, s.id)",
+    "create_date": "{date_to} + 1",
+    "nm_id": "s.nm_id",
+    "vendor_code": "s.supplier_article",
+    "sku": "s.barcode",
+    "tech_size": "s.tech_size",
+    "doc_type_name": "CASE WHEN s.sale_id LIKE 'R%%' THEN 'Возврат' ELSE 'Продажа' END",
+    "seller_oper_name": "CASE WHEN s.sale_id LIKE 'R%%' THEN 'Возврат' ELSE 'Продажа' END",
+    "quantity": "1",
+    "retail_amount": "s.price_with_disc",
+    "for_pay": "CASE WHEN s.sale_id LIKE 'R%%' THEN -s.for_pay ELSE s.for_pay END",
+    "sale_dt": "s.date",
+    "rr_date": "s.date::date",
+    "srid": "s.srid",
+}
+WEEK = "date_trunc('week', s.date AT TIME ZONE 'Europe/Moscow')::date"
+
+
+def finance_reports(seller) -> dict[str, int]:
+    """A weekly realization report over the cabinet's stored sales and returns, as the finance
+    sync leaves it: a row per sale or return (rrdIds in order), and each week's header with the
+    totals and the row count the sync sums into it."""
+    from django.db import connection
+
+    from finance.models import Report, ReportRow
+
+    given = {
+        column: sql.format(
+            report_id=f"{seller.pk} * 100000 + ({WEEK} - DATE '2024-01-29') / 7",
+            date_to=f"({WEEK} + 6)",
+        )
+        for column, sql in REPORT_ROW_SQL.items()
+    }
+    blank = [  # the other columns that take no NULL: text, empty
+        field.column
+        for field in ReportRow._meta.concrete_fields
+        if not (field.primary_key or field.null or field.column in given)
+    ]
+    columns = [*given, *blank]
+    values = [*given.values(), *["''"] * len(blank)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO finance_reportrow ({', '.join(columns)}) "  # noqa: S608
+            f"SELECT {', '.join(values)} FROM sales_sale s WHERE s.seller_id = %s",
+            [seller.pk],
+        )
+        cursor.execute(
+            "INSERT INTO finance_report (seller_id, report_id, period, date_from, date_to,"
+            " create_date, currency, retail_amount_sum, for_pay_sum, returns_sum,"
+            " bank_payment_sum, rows_count, rows_created, listed)"
+            " SELECT r.seller_id, r.report_id, 'weekly', min(r.rr_date), min(r.create_date) - 1,"
+            " min(r.create_date), 'RUB', sum(r.retail_amount), sum(r.for_pay),"
+            " sum(CASE WHEN r.for_pay < 0 THEN -r.for_pay ELSE 0 END), sum(r.for_pay), count(*),"
+            " min(r.create_date), TRUE FROM finance_reportrow r WHERE r.seller_id = %s"
+            " GROUP BY r.seller_id, r.report_id",
+            [seller.pk],
+        )
+    scaffold.vacuum(ReportRow, analyze=True)
+    return {
+        "reports": Report.objects.filter(seller=seller).count(),
+        "rows": ReportRow.objects.filter(seller=seller).count(),
+    }
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+# The lists of a cabinet's orders, sales and finance reports (each its default view).
+PAGES = ("sales:orders", "sales:sales", "finance:reports")
+
+
 def pages_against(big, small, rounds: int) -> dict:
     from django.contrib.auth import get_user_model
     from django.urls import reverse
@@ -230,7 +309,7 @@ def pages_against(big, small, rounds: int) -> dict:
     user = get_user_model().objects.create_superuser("bench-money", password=None)
     client = staff_client(user)
     result = {}
-    for page in ("sales:orders", "sales:sales"):
+    for page in PAGES:
         paths = {
             size: reverse(page, args=[seller.sid])
             for size, seller in (("big", big), ("small", small))
@@ -395,6 +474,16 @@ def markdown(results: dict) -> str:
         lines += [
             f"| raw COPY, same rows, same tables | {seconds['raw_copy']} | "
             f"{rates['raw_copy']:,} | 100% |",
+            "",
+        ]
+    if finance := results.get("finance"):
+        lines += [
+            "Weekly finance reports made of each cabinet's stored sales and returns: "
+            + ", ".join(
+                f"{size} {counts['reports']} reports of {counts['rows']:,} rows"
+                for size, counts in finance.items()
+            )
+            + ".",
             "",
         ]
     if pages_ := results.get("pages"):
