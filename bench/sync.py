@@ -30,6 +30,8 @@ from bench.run import BASE_DIR, cpu_model, load_average, log, log_step
 
 # The tick at its production default (JOBS_TICK_SECONDS): it only starts the first passes
 # here, as the pages re-enqueue themselves and a pass that ends starts the ones waiting for it.
+# The queue polled every 0.02 s, not the library's 1 s, which at the emulator's speed would
+# stand for more of WB's time after each deferred page's slot.
 WORKER_OPTIONS = ("--no-reload", "--no-startup-delay", "--interval=0.02")
 TARGET_RATIO = 1.2
 ROUND_TIMEOUT = 900.0
