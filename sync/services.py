@@ -50,7 +50,12 @@ def sync_now(
     now = timezone.now()
     person = by if by is not None and by.pk else None
     with transaction.atomic():
-        streams = list(seller_streams(seller, dataset).select_for_update(skip_locked=True))
+        # A stream a worker holds (a page being stored, the tick starting its pass) is waited
+        # for, not skipped: that is a transaction of seconds at most, and a skipped stream
+        # would be a sync asked for and silently not started. In the order of their keys, so
+        # that two requests for one cabinet take them alike.
+        locked = seller_streams(seller, dataset).select_for_update().order_by("pk")
+        streams = list(locked)
         started = []
         for stream in streams:
             if stream.state == State.IDLE:

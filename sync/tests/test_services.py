@@ -2,11 +2,13 @@
 commands that ask it from a terminal."""
 
 import json
+import threading
 from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 from django.utils import translation
 
 from catalog.models import Product
@@ -47,6 +49,35 @@ def test_sync_now_tries_a_blocked_stream_again(synced):
     prices.refresh_from_db()
     assert prices.state == SyncStream.State.BLOCKED and prices.error_code == "no_token"
     assert SyncRun.objects.filter(stream=prices).count() == 2
+
+
+def test_sync_now_waits_for_a_stream_a_worker_holds_rather_than_skip_it(synced):
+    """A worker storing a page of the stream holds its row until it commits: the sync asked for
+    meanwhile starts once it has, instead of leaving the stream out."""
+    prices = SyncStream.objects.get(seller=synced, dataset="prices")
+    held, release = threading.Event(), threading.Event()
+
+    def worker_holds_the_row():
+        try:
+            with transaction.atomic():
+                SyncStream.objects.select_for_update().filter(pk=prices.pk).update(pages=1)
+                held.set()
+                release.wait(5)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=worker_holds_the_row)
+    worker.start()
+    assert held.wait(5)
+    threading.Timer(0.3, release.set).start()
+    try:
+        streams = sync_now(seller=synced, dataset="prices")
+    finally:
+        release.set()
+        worker.join()
+    assert [stream.pk for stream in streams] == [prices.pk]
+    prices.refresh_from_db()
+    assert prices.state == SyncStream.State.RUNNING and prices.pages == 1
 
 
 def test_a_reset_reads_everything_again_and_removes_what_wb_no_longer_lists(synced, wb):
