@@ -356,9 +356,9 @@ def cpu_now(workers: list, emulator_pid: int) -> dict:
 
 
 def cpu_used(before: dict, after: dict) -> dict:
-    """Where the round's CPU went, from every worker being up to the end of the last run: the
-    workers' own, the emulator's (WB's servers, in production), and how busy the whole machine
-    was (PostgreSQL and anything else on it too)."""
+    """Where the round's CPU went between two readings of `cpu_now` (the round's start, as
+    `sync_round` takes it, and the end of its last run): the workers' own, the emulator's (WB's
+    servers, in production), and how busy the whole machine was (PostgreSQL and all else)."""
     (busy_then, every_then), (busy_now, every_now) = before["machine"], after["machine"]
     busy, every = busy_now - busy_then, every_now - every_then
     return {
@@ -415,7 +415,7 @@ def worker_name(count: int, number: int) -> str:
 
 def workers_connected(count: int, *, deadline: float) -> None:
     """Wait until each of the round's `count` workers has connected to the database, that is
-    has started up (Django set up, its modules imported: some 2 s of CPU each) and polls the
+    has started up (Django set up, its modules imported: about a second of CPU each) and polls the
     queue: a round measures the sync of running workers, not their start-up, which on a
     machine of fewer cores than workers would otherwise slow the first ones' pages."""
     from django.db import connection
