@@ -227,6 +227,8 @@ def copy_rolled_back(seller, orders: list, sales: list) -> None:
 
 # --- Made-up finance reports -----------------------------------------------------------------
 
+RETURNED = "s.sale_id LIKE 'R%%'"  # WB's saleID of a return starts with R
+OPERATION = f"CASE WHEN {RETURNED} THEN 'Возврат' ELSE 'Продажа' END"
 REPORT_ROW_SQL = {  # a report row of each stored sale or return: column -> SQL over sales_sale
     "seller_id": "s.seller_id",
     "report_id": "{report_id}",
@@ -236,11 +238,11 @@ REPORT_ROW_SQL = {  # a report row of each stored sale or return: column -> SQL 
     "vendor_code": "s.supplier_article",
     "sku": "s.barcode",
     "tech_size": "s.tech_size",
-    "doc_type_name": "CASE WHEN s.sale_id LIKE 'R%%' THEN 'Возврат' ELSE 'Продажа' END",
-    "seller_oper_name": "CASE WHEN s.sale_id LIKE 'R%%' THEN 'Возврат' ELSE 'Продажа' END",
+    "doc_type_name": OPERATION,
+    "seller_oper_name": OPERATION,
     "quantity": "1",
     "retail_amount": "s.price_with_disc",
-    "for_pay": "CASE WHEN s.sale_id LIKE 'R%%' THEN -s.for_pay ELSE s.for_pay END",
+    "for_pay": f"CASE WHEN {RETURNED} THEN -s.for_pay ELSE s.for_pay END",
     "sale_dt": "s.date",
     "rr_date": "s.date::date",
     "srid": "s.srid",
